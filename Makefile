@@ -1,0 +1,34 @@
+# customer_health: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: run test lint bench clean install
+
+install: $(STAMP)
+
+# The venv is (re)built only when the dependency pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## make run: build the demo warehouse (if needed), dbt build, print the summary.
+run: $(STAMP)
+	$(BIN)/customer-health run
+
+## make test: the whole suite (pytest driving dbt end to end, sqlfluff, ruff).
+test: $(STAMP)
+	$(BIN)/ruff check src tests/python
+	$(BIN)/python -m pytest tests/python
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests/python
+	$(BIN)/customer-health lint
+
+clean:
+	rm -rf $(VENV) target logs data/*.duckdb

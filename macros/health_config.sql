@@ -1,0 +1,126 @@
+{#- The criteria implemented by a model int_criteria__<key> (see int_criteria_unioned). -#}
+{% macro health_criteria_keys() -%}
+    {{ return([
+        'product_usage',
+        'support_friction',
+        'support_experience',
+        'satisfaction',
+        'engagement',
+        'commercial_momentum',
+    ]) }}
+{%- endmacro %}
+
+{#- The highest number of criteria per scorecard the method recommends. -#}
+{% macro max_recommended_criteria() -%}{{ return(6) }}{%- endmacro %}
+
+{#-
+    Fails the build with a message naming what is wrong when the scoring
+    configuration (seeds and vars) is inconsistent. Called by
+    int_health_config_validated, which every scoring model depends on.
+-#}
+{% macro validate_health_config() %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set problems = [] -%}
+
+    {#- vars -#}
+    {%- set min_coverage = var('min_coverage_pct') | float -%}
+    {%- if not (0 <= min_coverage <= 100) -%}
+        {%- do problems.append("var min_coverage_pct must be between 0 and 100, got " ~ min_coverage) -%}
+    {%- endif -%}
+    {%- for name in ['score_history_days', 'usage_current_window_days', 'usage_baseline_window_days',
+                     'support_lookback_days', 'satisfaction_lookback_days', 'engagement_lookback_days',
+                     'commercial_lookback_days', 'satisfaction_half_life_days', 'engagement_half_life_days',
+                     'alert_drop_window_days'] -%}
+        {%- if (var(name) | int) < 1 -%}
+            {%- do problems.append("var " ~ name ~ " must be a whole number of days >= 1, got " ~ var(name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if (var('alert_drop_window_days') | int) > (var('score_history_days') | int) - 1 -%}
+        {%- do problems.append("var alert_drop_window_days (" ~ var('alert_drop_window_days') ~ ") must be below score_history_days (" ~ var('score_history_days') ~ ")") -%}
+    {%- endif -%}
+    {%- if (var('score_history_days') | int) < 31 -%}
+        {%- do problems.append("var score_history_days must be at least 31 (score_change_30d needs it), got " ~ var('score_history_days')) -%}
+    {%- endif -%}
+
+    {#- weights -#}
+    {%- set weights = run_query("select scorecard, criterion, weight from " ~ ref('health_weights')) -%}
+    {%- set criteria_rows = run_query("select criterion from " ~ ref('health_criteria')) -%}
+    {%- set seeded_criteria = criteria_rows.columns[0].values() | list -%}
+    {%- set totals = {} -%}
+    {%- set counts = {} -%}
+    {%- for row in weights.rows -%}
+        {%- do totals.update({row[0]: totals.get(row[0], 0) + (row[2] | float)}) -%}
+        {%- do counts.update({row[0]: counts.get(row[0], 0) + 1}) -%}
+        {%- if row[1] not in seeded_criteria -%}
+            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses unknown criterion '" ~ row[1] ~ "' (not in seed health_criteria)") -%}
+        {%- endif -%}
+        {%- if row[1] not in health_criteria_keys() -%}
+            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses criterion '" ~ row[1] ~ "' that has no model int_criteria__" ~ row[1]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for scorecard, total in totals.items() -%}
+        {%- if (total - 100) | abs > 0.000001 -%}
+            {%- do problems.append("health_weights: weights of scorecard '" ~ scorecard ~ "' sum to " ~ total ~ ", expected 100") -%}
+        {%- endif -%}
+        {%- if counts[scorecard] > max_recommended_criteria() -%}
+            {%- do exceptions.warn("health_weights: scorecard '" ~ scorecard ~ "' has " ~ counts[scorecard] ~ " criteria; the method recommends at most " ~ max_recommended_criteria()) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if 'default' not in totals -%}
+        {%- do problems.append("health_weights: no scorecard named 'default' (used by accounts whose segment has no scorecard)") -%}
+    {%- endif -%}
+    {%- for criterion in seeded_criteria -%}
+        {%- if criterion not in health_criteria_keys() -%}
+            {%- do problems.append("health_criteria: criterion '" ~ criterion ~ "' has no model int_criteria__" ~ criterion) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- bands: integer ranges covering 0-100 without gaps or overlaps -#}
+    {%- set bands = run_query("select band, min_score, max_score from " ~ ref('health_bands') ~ " order by min_score, max_score") -%}
+    {%- set expected_min = namespace(value=0) -%}
+    {%- for row in bands.rows -%}
+        {%- set band, lo, hi = row[0], row[1] | int, row[2] | int -%}
+        {%- if lo > hi -%}
+            {%- do problems.append("health_bands: band '" ~ band ~ "' has min_score " ~ lo ~ " above max_score " ~ hi) -%}
+        {%- elif lo > expected_min.value -%}
+            {%- do problems.append("health_bands: gap before band '" ~ band ~ "': scores " ~ expected_min.value ~ "-" ~ (lo - 1) ~ " are in no band") -%}
+        {%- elif lo < expected_min.value -%}
+            {%- do problems.append("health_bands: band '" ~ band ~ "' overlaps the band below it (starts at " ~ lo ~ ", expected " ~ expected_min.value ~ ")") -%}
+        {%- endif -%}
+        {%- if hi + 1 > expected_min.value -%}{%- set expected_min.value = hi + 1 -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if bands.rows | length == 0 -%}
+        {%- do problems.append("health_bands: no band defined") -%}
+    {%- elif expected_min.value != 101 -%}
+        {%- do problems.append("health_bands: bands end at " ~ (expected_min.value - 1) ~ ", expected 100") -%}
+    {%- endif -%}
+
+    {#- overrides -#}
+    {%- set bad_overrides = run_query(
+        "select o.account_id, o.criterion, a.account_id is null as unknown_account from "
+        ~ ref('health_overrides') ~ " as o left join " ~ ref('stg_crm__accounts')
+        ~ " as a on cast(o.account_id as " ~ dbt.type_string() ~ ") = a.account_id"
+    ) -%}
+    {%- for row in bad_overrides.rows -%}
+        {%- if row[2] -%}
+            {%- do problems.append("health_overrides: unknown account '" ~ row[0] ~ "'") -%}
+        {%- endif -%}
+        {%- if row[1] != 'overall' and row[1] not in seeded_criteria -%}
+            {%- do problems.append("health_overrides: account '" ~ row[0] ~ "' overrides unknown criterion '" ~ row[1] ~ "' (use a criterion key or 'overall')") -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- if problems | length > 0 -%}
+        {{ exceptions.raise_compiler_error("customer_health configuration is invalid:\n  - " ~ problems | join("\n  - ")) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- A row of a relation as one text value (columns in order, nulls as empty), for hashing. -#}
+{% macro health_row_text(relation) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ adapter.quote(column.name) ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+    {%- endfor -%}
+    {%- if parts | length == 0 -%}''{%- else -%}{{ parts | join(" || ',' || ") }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,160 @@
+{#-
+    support_experience: how the account was served, over tickets opened in the
+    lookback window (var support_lookback_days). Each ticket, as known on the
+    score date, scores four components 0-100 and their average:
+    - first response: hours to first response (or waited so far, if none yet)
+      over the priority's target (seed support_sla_targets);
+    - resolution: hours to solved (or open so far) over the priority's target;
+    - handling: agent handling minutes over the priority's target (skipped
+      when unknown);
+    - reopen: 100 when never reopened, else 0.
+    A time ratio r scores 100 at r <= 1 (target met) down to 0 at
+    r >= sla_breach_zero_at_ratio (default 3x the target), linearly.
+    The raw value is the average ticket score. No ticket: no_data.
+-#}
+{%- set lookback_days = var('support_lookback_days') -%}
+{%- set breach_at = var('sla_breach_zero_at_ratio') %}
+
+with
+
+account_score_dates as (
+
+    select account_id, score_date
+    from {{ ref('int_account_score_dates_listed') }}
+
+),
+
+tickets as (
+
+    select
+        ticket_id,
+        account_id as ticket_account_id,
+        created_at,
+        created_date,
+        first_responded_at,
+        solved_at,
+        handle_minutes,
+        reopen_count,
+        first_response_target_hours,
+        resolution_target_hours,
+        handle_target_minutes
+    from {{ ref('int_tickets_attributed') }}
+
+),
+
+-- each ticket in the window of each score date, with the cut-off (end of that day)
+tickets_in_window as (
+
+    select
+        account_score_dates.account_id,
+        account_score_dates.score_date,
+        cast({{ add_days('account_score_dates.score_date', 1) }} as {{ dbt.type_timestamp() }}) as cutoff_at,
+        tickets.ticket_id,
+        tickets.created_at,
+        tickets.first_responded_at,
+        tickets.solved_at,
+        tickets.handle_minutes,
+        tickets.reopen_count,
+        tickets.first_response_target_hours,
+        tickets.resolution_target_hours,
+        tickets.handle_target_minutes
+    from account_score_dates
+    inner join tickets
+        on account_score_dates.account_id = tickets.ticket_account_id
+        and tickets.created_date <= account_score_dates.score_date
+        and tickets.created_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
+
+),
+
+-- each ticket as it stood at the cut-off: a response or solve after it is not known yet
+tickets_as_of as (
+
+    select
+        account_id,
+        score_date,
+        ticket_id,
+        {{ hours_between(
+            'created_at',
+            'case when first_responded_at < cutoff_at then first_responded_at else cutoff_at end'
+        ) }} as first_response_hours,
+        {{ hours_between(
+            'created_at',
+            'case when solved_at < cutoff_at then solved_at else cutoff_at end'
+        ) }} as resolution_hours,
+        handle_minutes,
+        coalesce(reopen_count, 0) as reopen_count,
+        first_response_target_hours,
+        resolution_target_hours,
+        handle_target_minutes
+    from tickets_in_window
+
+),
+
+ticket_scores as (
+
+    select
+        account_id,
+        score_date,
+        ticket_id,
+        first_response_hours,
+        resolution_hours,
+        {{ linear_score('first_response_hours / first_response_target_hours', breach_at, 1) }}
+            as first_response_score,
+        {{ linear_score('resolution_hours / resolution_target_hours', breach_at, 1) }}
+            as resolution_score,
+        case
+            when handle_minutes is not null
+                then {{ linear_score('handle_minutes / handle_target_minutes', breach_at, 1) }}
+        end as handling_score,
+        case when reopen_count > 0 then 0.0 else 100.0 end as reopen_score
+    from tickets_as_of
+
+),
+
+account_scores as (
+
+    select
+        account_id,
+        score_date,
+        count(*) as ticket_count,
+        avg(
+            (first_response_score + resolution_score + coalesce(handling_score, 0) + reopen_score)
+            / (case when handling_score is null then 3.0 else 4.0 end)
+        ) as service_index,
+        avg(first_response_hours) as avg_first_response_hours,
+        avg(resolution_hours) as avg_resolution_hours,
+        avg(case when reopen_score = 0 then 1.0 else 0.0 end) as reopen_rate
+    from ticket_scores
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        account_score_dates.account_id,
+        account_score_dates.score_date,
+        'support_experience' as criterion,
+        account_scores.service_index as raw_value,
+        case when account_scores.ticket_count > 0 then 'ok' else 'no_data' end as status,
+        cast(null as {{ type_double() }}) as fixed_score,
+        case
+            when account_scores.ticket_count > 0
+                then cast(account_scores.ticket_count as {{ dbt.type_string() }})
+                || ' tickets; avg first response '
+                || cast(round(account_scores.avg_first_response_hours, 1) as {{ dbt.type_string() }})
+                || ' h; avg resolution '
+                || cast(round(account_scores.avg_resolution_hours, 1) as {{ dbt.type_string() }})
+                || ' h; reopen rate '
+                || cast(round(100 * account_scores.reopen_rate) as {{ dbt.type_string() }}) || '%'
+            else 'no tickets in {{ lookback_days }} days'
+        end as evidence
+
+    from account_score_dates
+    left join account_scores
+        on account_score_dates.account_id = account_scores.account_id
+        and account_score_dates.score_date = account_scores.score_date
+
+)
+
+select * from final

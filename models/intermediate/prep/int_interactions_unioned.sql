@@ -1,0 +1,111 @@
+-- Every interaction that earns engagement points: touchpoints, tickets whose
+-- category earns points (questions, feature requests) and survey answers
+-- (a commented answer earns more than a bare one). Points come from seed
+-- engagement_points; an unknown touchpoint type earns the `other` points.
+with
+
+touchpoints as (
+
+    select touchpoint_id, account_id, contact_id, touchpoint_type, occurred_at
+    from {{ ref('stg_marketing__touchpoints') }}
+
+),
+
+contacts as (
+
+    select contact_id, account_id from {{ ref('stg_crm__contacts') }}
+
+),
+
+tickets as (
+
+    select ticket_id, account_id, category, created_at
+    from {{ ref('int_tickets_attributed') }}
+
+),
+
+responses as (
+
+    select response_id, account_id, has_comment, responded_at
+    from {{ ref('int_survey_responses_attributed') }}
+
+),
+
+points as (
+
+    select interaction_type, intensity, points from {{ ref('engagement_points') }}
+
+),
+
+touchpoint_interactions as (
+
+    select
+        'touchpoint' as interaction_source,
+        touchpoints.touchpoint_id as interaction_id,
+        coalesce(touchpoints.account_id, contacts.account_id) as account_id,
+        touchpoints.touchpoint_type as interaction_type,
+        touchpoints.occurred_at
+    from touchpoints
+    left join contacts
+        on touchpoints.contact_id = contacts.contact_id
+
+),
+
+ticket_interactions as (
+
+    select
+        'ticket' as interaction_source,
+        ticket_id as interaction_id,
+        account_id,
+        'ticket_' || category as interaction_type,
+        created_at as occurred_at
+    from tickets
+
+),
+
+survey_interactions as (
+
+    select
+        'survey' as interaction_source,
+        response_id as interaction_id,
+        account_id,
+        case when has_comment then 'survey_comment' else 'survey_response' end as interaction_type,
+        responded_at as occurred_at
+    from responses
+
+),
+
+unioned as (
+
+    select * from touchpoint_interactions
+    union all
+    select * from ticket_interactions
+    union all
+    select * from survey_interactions
+
+),
+
+final as (
+
+    select
+        unioned.interaction_source,
+        unioned.interaction_id,
+        unioned.account_id,
+        unioned.interaction_type,
+        coalesce(type_points.intensity, other_points.intensity) as intensity,
+        coalesce(type_points.points, other_points.points, 0) as points,
+        unioned.occurred_at,
+        {{ to_date('unioned.occurred_at') }} as occurred_date
+
+    from unioned
+    left join points as type_points
+        on unioned.interaction_type = type_points.interaction_type
+    left join points as other_points
+        on other_points.interaction_type = 'other'
+        and unioned.interaction_source = 'touchpoint'
+    where unioned.account_id is not null
+        and coalesce(type_points.points, other_points.points, 0) > 0
+
+)
+
+select * from final

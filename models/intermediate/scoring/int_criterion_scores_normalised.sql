@@ -1,0 +1,152 @@
+{#-
+    Each criterion of each account's scorecard on each score date, scored 0-100:
+    1. a status-mandated score (e.g. dormant usage = 0) wins;
+    2. no data (status no_data / silent): seed health_criteria's missing policy,
+       `fixed` -> missing_score, `exclude` -> no score (weight redistributed);
+       insufficient_history is always excluded (new accounts are not punished);
+    3. otherwise the seed's normalisation: `linear` maps zero_at -> 0 and
+       full_at -> 100 (either direction, clamped); `percentile` is the mid-rank
+       percentile among accounts of the same segment with data on that date;
+    4. an unexpired CSM override (seed health_overrides) replaces the result.
+    grade: 1 (0-19) to 5 (80-100).
+-#}
+
+with
+
+criteria_values as (
+
+    select account_id, score_date, criterion, raw_value, status, fixed_score, evidence
+    from {{ ref('int_criteria_unioned') }}
+
+),
+
+account_score_dates as (
+
+    select account_id, score_date, segment, scorecard
+    from {{ ref('int_account_score_dates_listed') }}
+
+),
+
+weights as (
+
+    select scorecard, criterion, weight from {{ ref('health_weights') }}
+
+),
+
+criteria_config as (
+
+    select criterion, normalisation_method, zero_at, full_at, missing_policy, missing_score
+    from {{ ref('health_criteria') }}
+
+),
+
+overrides as (
+
+    select account_id, criterion, override_score, reason, author, expires_on
+    from {{ ref('health_overrides') }}
+
+),
+
+config as (
+
+    select config_version from {{ ref('int_health_config_validated') }}
+
+),
+
+scorecard_criteria as (
+
+    select
+        account_score_dates.account_id,
+        account_score_dates.score_date,
+        account_score_dates.segment,
+        account_score_dates.scorecard,
+        weights.criterion,
+        weights.weight,
+        criteria_values.raw_value,
+        criteria_values.status,
+        criteria_values.fixed_score,
+        criteria_values.evidence,
+        criteria_config.normalisation_method,
+        criteria_config.zero_at,
+        criteria_config.full_at,
+        criteria_config.missing_policy,
+        criteria_config.missing_score,
+        criteria_values.status in ('no_data', 'silent') as is_missing,
+        criteria_values.status = 'insufficient_history' as is_insufficient
+    from account_score_dates
+    inner join weights
+        on account_score_dates.scorecard = weights.scorecard
+    inner join criteria_values
+        on account_score_dates.account_id = criteria_values.account_id
+        and account_score_dates.score_date = criteria_values.score_date
+        and weights.criterion = criteria_values.criterion
+    inner join criteria_config
+        on weights.criterion = criteria_config.criterion
+
+),
+
+normalised as (
+
+    select
+        *,
+        case
+            when fixed_score is not null then fixed_score
+            when is_insufficient then null
+            when is_missing and missing_policy = 'fixed' then missing_score
+            when is_missing then null
+            when raw_value is null then null
+            when normalisation_method = 'linear'
+                then {{ linear_score('raw_value', 'zero_at', 'full_at') }}
+        end as linear_or_fixed_score,
+        case
+            when normalisation_method = 'percentile'
+                and fixed_score is null and not is_insufficient and not is_missing
+                and raw_value is not null
+                then {{ percentile_score('raw_value', "score_date, criterion, segment, normalisation_method = 'percentile' and fixed_score is null and not is_insufficient and not is_missing and raw_value is not null") }}
+        end as percentile_value
+    from scorecard_criteria
+
+),
+
+with_overrides as (
+
+    select
+        normalised.*,
+        coalesce(normalised.linear_or_fixed_score, normalised.percentile_value) as computed_score,
+        overrides.override_score,
+        overrides.reason as override_reason,
+        overrides.author as override_author
+    from normalised
+    left join overrides
+        on normalised.account_id = overrides.account_id
+        and normalised.criterion = overrides.criterion
+        and normalised.score_date <= overrides.expires_on
+
+),
+
+final as (
+
+    select
+        with_overrides.account_id,
+        with_overrides.score_date,
+        with_overrides.scorecard,
+        with_overrides.criterion,
+        with_overrides.weight,
+        with_overrides.raw_value,
+        with_overrides.status,
+        with_overrides.evidence,
+        with_overrides.computed_score,
+        coalesce(with_overrides.override_score, with_overrides.computed_score) as criterion_score,
+        {{ score_grade('coalesce(with_overrides.override_score, with_overrides.computed_score)') }} as grade,
+        with_overrides.override_score is not null as is_overridden,
+        with_overrides.override_reason,
+        with_overrides.override_author,
+        coalesce(with_overrides.override_score, with_overrides.computed_score) is not null as is_included,
+        config.config_version
+
+    from with_overrides
+    cross join config
+
+)
+
+select * from final

@@ -1,0 +1,26 @@
+-- Product usage per account and day: the only model that scans usage events.
+-- Every usage measure downstream reads this daily aggregate.
+with
+
+events as (
+
+    select account_id, user_id, occurred_at
+    from {{ ref('stg_product__usage_events') }}
+    where {{ to_date('occurred_at') }} <= {{ as_of_date() }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        {{ to_date('occurred_at') }} as activity_date,
+        count(*) as event_count,
+        count(distinct user_id) as active_user_count
+
+    from events
+    group by 1, 2
+
+)
+
+select * from final

@@ -1,0 +1,73 @@
+-- The portfolio's pooled daily usage series: events per live account per day,
+-- from the first usage day to as_of_date. A live account is one created on or
+-- before the day and not churned on or before it; a live account with no
+-- events counts as 0. Seasonal indices are computed from this series only,
+-- never per account.
+with
+
+usage_daily as (
+
+    select activity_date, event_count from {{ ref('int_usage_daily_aggregated') }}
+
+),
+
+accounts as (
+
+    select created_date, churned_date from {{ ref('int_accounts_scoped') }}
+
+),
+
+bounds as (
+
+    select min(activity_date) as first_date from usage_daily
+
+),
+
+days as (
+
+    {{ date_range('(select first_date from bounds)', as_of_date()) }}
+
+),
+
+events_per_day as (
+
+    select activity_date, sum(event_count) as event_count
+    from usage_daily
+    group by 1
+
+),
+
+live_accounts_per_day as (
+
+    select
+        days.date_day,
+        count(*) as live_account_count
+    from days
+    inner join accounts
+        on accounts.created_date <= days.date_day
+        and (accounts.churned_date is null or accounts.churned_date > days.date_day)
+    group by 1
+
+),
+
+final as (
+
+    select
+        days.date_day as activity_date,
+        coalesce(live_accounts_per_day.live_account_count, 0) as live_account_count,
+        coalesce(events_per_day.event_count, 0) as event_count,
+        case
+            when coalesce(live_accounts_per_day.live_account_count, 0) > 0
+                then coalesce(events_per_day.event_count, 0) * 1.0 / live_accounts_per_day.live_account_count
+            else 0
+        end as pooled_value
+
+    from days
+    left join events_per_day
+        on days.date_day = events_per_day.activity_date
+    left join live_accounts_per_day
+        on days.date_day = live_accounts_per_day.date_day
+
+)
+
+select * from final
