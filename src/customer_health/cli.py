@@ -1,0 +1,149 @@
+"""Command line: `customer-health run | generate | summary | lint | evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from customer_health import project, summary
+
+
+def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
+    """Return (raw tables present, end date of the demo marker or None)."""
+    if not db_path.exists():
+        return False, None
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        raw_tables = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw'"
+        ).fetchone()[0]
+        marker = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'demo_truth' and table_name = 'generation'"
+        ).fetchone()[0]
+        end_date = None
+        if marker:
+            end_date = con.execute("select max(end_date) from demo_truth.generation").fetchone()[0]
+        return raw_tables > 0, end_date
+    finally:
+        con.close()
+
+
+def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> str:
+    """Generate the demo warehouse when needed; return what was done.
+
+    mode `auto` generates when there are no raw tables, or when the raw tables
+    are a demo whose end date is not the scoring date; a warehouse whose raw
+    tables a loader wrote (no demo marker) is never touched. `always`
+    regenerates, `never` never generates.
+    """
+    from customer_health import generator
+
+    has_raw, demo_end = _raw_state(db_path)
+    if mode == "never":
+        return "demo generation disabled (HEALTH_DEMO=never)"
+    if mode == "auto" and has_raw and demo_end is None:
+        return f"raw tables found in {db_path} (not a demo): using them as they are"
+    if mode == "auto" and has_raw and demo_end == as_of:
+        return f"demo warehouse up to date (ends {demo_end})"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    config = generator.GeneratorConfig(
+        n_accounts=int(os.environ.get("HEALTH_DEMO_ACCOUNTS", "500")),
+        history_days=int(os.environ.get("HEALTH_DEMO_DAYS", "1095")),
+        end_date=as_of,
+        seed=int(os.environ.get("HEALTH_DEMO_SEED", "42")),
+    )
+    started = time.perf_counter()
+    counts = generator.write_warehouse(db_path, config)
+    return (
+        f"demo warehouse generated in {time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k.startswith("raw."))
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Generate the demo if needed, run dbt build, print the summary."""
+    root = project.project_dir()
+    db_path = project.duckdb_path(root)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else project.default_as_of_date()
+    print(f"customer_health: warehouse {db_path}, scoring date {as_of}")
+    print(ensure_demo_warehouse(db_path, os.environ.get("HEALTH_DEMO", "auto"), as_of))
+    dbt_args = ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    if args.full_refresh:
+        dbt_args.append("--full-refresh")
+    started = time.perf_counter()
+    try:
+        project.run_dbt(dbt_args, root, db_path)
+    except subprocess.CalledProcessError as exc:
+        print(f"dbt build failed (exit {exc.returncode}); see the messages above.", file=sys.stderr)
+        return exc.returncode or 1
+    print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
+    print(summary.render(db_path))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write the demo warehouse (or a benchmark-sized one)."""
+    from customer_health import generator
+
+    argv = ["--db", str(args.db or project.duckdb_path())] + args.rest
+    return generator.main(argv)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the summary of the built warehouse."""
+    print(summary.render(project.duckdb_path()))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Run sqlfluff (dbt templater) on the models, against a throw-away DuckDB file."""
+    root = project.project_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = project.dbt_env(root, Path(tmp) / "lint.duckdb")
+        sqlfluff = Path(sys.executable).parent / "sqlfluff"
+        cmd = [str(sqlfluff if sqlfluff.exists() else "sqlfluff"), "lint", *(args.paths or ["models"])]
+        return subprocess.run(cmd, cwd=root, env=env).returncode
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser."""
+    parser = argparse.ArgumentParser(prog="customer-health", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="generate the demo if needed, dbt build, print the summary")
+    run.add_argument("--as-of", help="scoring date YYYY-MM-DD (default: yesterday UTC)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    run.set_defaults(func=cmd_run)
+
+    gen = sub.add_parser("generate", help="write a demo warehouse (generator options follow)")
+    gen.add_argument("--db", help="DuckDB file (default $HEALTH_DUCKDB_PATH)")
+    gen.add_argument("rest", nargs=argparse.REMAINDER)
+    gen.set_defaults(func=cmd_generate)
+
+    summ = sub.add_parser("summary", help="print the summary of the built warehouse")
+    summ.set_defaults(func=cmd_summary)
+
+    lint = sub.add_parser("lint", help="sqlfluff lint with the dbt templater")
+    lint.add_argument("paths", nargs="*")
+    lint.set_defaults(func=cmd_lint)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `customer-health` command."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Where the dbt project, the warehouse file and the dbt executable are."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_DUCKDB_PATH = "data/customer_health.duckdb"
+
+
+def project_dir() -> Path:
+    """Return the dbt project root.
+
+    `HEALTH_PROJECT_DIR` wins; else the current directory when it holds a
+    dbt_project.yml; else the checkout this package was installed from.
+    """
+    env = os.environ.get("HEALTH_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    cwd = Path.cwd()
+    if (cwd / "dbt_project.yml").exists():
+        return cwd
+    return Path(__file__).resolve().parents[2]
+
+
+def duckdb_path(root: Path | None = None) -> Path:
+    """Return the DuckDB warehouse file (`$HEALTH_DUCKDB_PATH`, relative to the project)."""
+    root = root or project_dir()
+    path = Path(os.environ.get("HEALTH_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+    return path if path.is_absolute() else root / path
+
+
+def default_as_of_date() -> dt.date:
+    """Return yesterday in UTC, the default scoring date (as macros/as_of_date.sql)."""
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+def dbt_executable() -> str:
+    """Return the dbt executable installed beside this Python interpreter."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_env(root: Path, db_path: Path | None = None) -> dict[str, str]:
+    """Return the environment dbt runs in: profiles from the project, absolute DuckDB path."""
+    env = dict(os.environ)
+    env["DBT_PROFILES_DIR"] = str(root / "profiles")
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    env["HEALTH_DUCKDB_PATH"] = str(db_path or duckdb_path(root))
+    return env
+
+
+def run_dbt(
+    args: list[str],
+    root: Path | None = None,
+    db_path: Path | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command in the project; raises CalledProcessError when dbt fails."""
+    root = root or project_dir()
+    cmd = [dbt_executable(), *args, "--project-dir", str(root)]
+    return subprocess.run(
+        cmd,
+        cwd=root,
+        env=dbt_env(root, db_path),
+        check=True,
+        text=True,
+        capture_output=capture,
+    )
