@@ -23,7 +23,11 @@ current_scores as (
 
 criteria as (
 
-    select account_id, criterion, criterion_score, points_lost
+    select
+        account_id,
+        criterion,
+        criterion_score,
+        points_lost
     from {{ ref('health_score_criteria') }}
     where is_included
 
@@ -31,7 +35,12 @@ criteria as (
 
 tickets as (
 
-    select account_id, created_at, category, priority, status
+    select
+        account_id,
+        created_at,
+        category,
+        priority,
+        status
     from {{ ref('int_tickets_attributed') }}
     where created_at < cast({{ add_days(as_of_date(), 1) }} as {{ dbt.type_timestamp() }})
 
@@ -39,7 +48,13 @@ tickets as (
 
 responses as (
 
-    select account_id, survey_type, score, score_pct, comment_text, responded_at
+    select
+        account_id,
+        survey_type,
+        score,
+        score_pct,
+        comment_text,
+        responded_at
     from {{ ref('int_survey_responses_attributed') }}
     where has_comment
         and score_pct <= 60
@@ -49,7 +64,11 @@ responses as (
 
 playbook as (
 
-    select criterion, recommended_action, channel from {{ ref('playbook_actions') }}
+    select
+        criterion,
+        recommended_action,
+        channel
+    from {{ ref('playbook_actions') }}
 
 ),
 
@@ -59,7 +78,7 @@ weakest_ranked as (
         account_id,
         criterion,
         criterion_score,
-        row_number() over (partition by account_id order by points_lost desc, criterion) as weakness_rank
+        row_number() over (partition by account_id order by points_lost desc, criterion asc) as weakness_rank
     from criteria
 
 ),
@@ -83,7 +102,7 @@ recent_tickets_ranked as (
 
     select
         tickets.*,
-        row_number() over (partition by account_id order by created_at desc) as recency_rank
+        row_number() over (partition by tickets.account_id order by tickets.created_at desc) as recency_rank
     from tickets
 
 ),
@@ -130,12 +149,12 @@ final as (
         weakest.weakest_criteria,
         recent_tickets.last_tickets,
         last_low_comment.survey_type || ' ' || cast(last_low_comment.score as {{ dbt.type_string() }})
-            || ': ' || last_low_comment.comment_text as last_low_survey_comment,
+        || ': ' || last_low_comment.comment_text as last_low_survey_comment,
         last_low_comment.responded_at as last_low_survey_at,
         coalesce(driver_actions.recommended_action, overall_actions.recommended_action) as recommended_action,
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
         row_number() over (
-            order by current_scores.health_score, current_scores.arr_amount desc, current_scores.account_id
+            order by current_scores.health_score asc, current_scores.arr_amount desc, current_scores.account_id asc
         ) as review_rank
 
     from current_scores

@@ -8,20 +8,30 @@
     Each alert carries the criterion costing the most points, its evidence and
     the playbook action for it (seed playbook_actions, else `overall`).
 -#}
-{%- set window_days = var('alert_drop_window_days') %}
+{%- set window_days = var('alert_drop_window_days') -%}
+{%- set alert_key_parts = [
+    'alerts.account_id', "'|'", 'cast(alerts.score_date as ' ~ dbt.type_string() ~ ')', "'|'", 'alerts.alert_type'
+] %}
 
 with
 
 scores as (
 
-    select account_id, score_date, health_score, band
+    select
+        account_id,
+        score_date,
+        health_score,
+        band
     from {{ ref('int_health_scores_computed') }}
 
 ),
 
 bands as (
 
-    select band, sort_order from {{ ref('health_bands') }}
+    select
+        band,
+        sort_order
+    from {{ ref('health_bands') }}
 
 ),
 
@@ -42,14 +52,22 @@ current_scores as (
 
 criteria as (
 
-    select account_id, criterion, evidence
+    select
+        account_id,
+        criterion,
+        evidence
     from {{ ref('health_score_criteria') }}
 
 ),
 
 playbook as (
 
-    select criterion, action_code, recommended_action, channel, owner_role
+    select
+        criterion,
+        action_code,
+        recommended_action,
+        channel,
+        owner_role
     from {{ ref('playbook_actions') }}
 
 ),
@@ -83,11 +101,11 @@ alerts as (
     select
         compared.*,
         'band_downgrade' as alert_type,
-        case when band = 'churn_risk' then 'high' else 'medium' end as severity,
-        previous_day_score as previous_score,
-        previous_day_band as previous_band
+        case when compared.band = 'churn_risk' then 'high' else 'medium' end as severity,
+        compared.previous_day_score as previous_score,
+        compared.previous_day_band as previous_band
     from compared
-    where band_order < previous_day_band_order
+    where compared.band_order < compared.previous_day_band_order
 
     union all
 
@@ -95,10 +113,10 @@ alerts as (
         compared.*,
         'sharp_drop' as alert_type,
         'high' as severity,
-        window_start_score as previous_score,
-        window_start_band as previous_band
+        compared.window_start_score as previous_score,
+        compared.window_start_band as previous_band
     from compared
-    where health_score <= window_start_score - {{ var('alert_drop_points') }}
+    where compared.health_score <= compared.window_start_score - {{ var('alert_drop_points') }}
 
     union all
 
@@ -106,17 +124,17 @@ alerts as (
         compared.*,
         'persistent_churn_risk' as alert_type,
         'medium' as severity,
-        window_start_score as previous_score,
-        window_start_band as previous_band
+        compared.window_start_score as previous_score,
+        compared.window_start_band as previous_band
     from compared
-    where band = 'churn_risk' and window_start_band = 'churn_risk'
+    where compared.band = 'churn_risk' and compared.window_start_band = 'churn_risk'
 
 ),
 
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['alerts.account_id', "'|'", "cast(alerts.score_date as " ~ dbt.type_string() ~ ")", "'|'", 'alerts.alert_type'])) }} as alert_id,
+        {{ dbt.hash(dbt.concat(alert_key_parts)) }} as alert_id,
         alerts.account_id,
         alerts.account_name,
         alerts.segment,

@@ -4,7 +4,12 @@ with
 
 accounts as (
 
-    select account_id, account_name, segment, is_internal, arr_amount
+    select
+        account_id,
+        account_name,
+        segment,
+        is_internal,
+        arr_amount
     from {{ ref('int_accounts_scoped') }}
 
 ),
@@ -28,7 +33,11 @@ scores as (
 
 criteria_points as (
 
-    select account_id, score_date, criterion, points_lost
+    select
+        account_id,
+        score_date,
+        criterion,
+        points_lost
     from {{ ref('int_criterion_points_allocated') }}
     where score_date = {{ as_of_date() }}
 
@@ -41,7 +50,7 @@ ranked_drivers as (
         criterion,
         points_lost,
         row_number() over (
-            partition by account_id order by points_lost desc, criterion
+            partition by account_id order by points_lost desc, criterion asc
         ) as driver_rank
     from criteria_points
     where points_lost > 0
@@ -50,13 +59,16 @@ ranked_drivers as (
 
 today as (
 
-    select * from scores where score_date = {{ as_of_date() }}
+    select * from scores
+    where score_date = {{ as_of_date() }}
 
 ),
 
 week_ago as (
 
-    select account_id, health_score
+    select
+        account_id,
+        health_score
     from scores
     where score_date = {{ add_days(as_of_date(), -7) }}
 
@@ -64,7 +76,9 @@ week_ago as (
 
 month_ago as (
 
-    select account_id, health_score
+    select
+        account_id,
+        health_score
     from scores
     where score_date = {{ add_days(as_of_date(), -30) }}
 

@@ -17,7 +17,13 @@ with
 
 scores as (
 
-    select account_id, score_date, health_score, band, coverage_pct, config_version
+    select
+        account_id,
+        score_date,
+        health_score,
+        band,
+        coverage_pct,
+        config_version
     from {{ ref('int_health_scores_computed') }}
     {% if is_incremental() %}
         where score_date > (select max(score_date) from {{ this }})

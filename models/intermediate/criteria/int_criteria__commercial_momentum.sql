@@ -14,28 +14,39 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date
+    select
+        account_id,
+        score_date
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 subscription_events as (
 
-    select account_id, event_type, {{ to_date('occurred_at') }} as occurred_date
+    select
+        account_id,
+        event_type,
+        {{ to_date('occurred_at') }} as occurred_date
     from {{ ref('stg_crm__subscription_events') }}
 
 ),
 
 event_values as (
 
-    select event_type, event_value, needs_engagement_backing
+    select
+        event_type,
+        event_value,
+        needs_engagement_backing
     from {{ ref('commercial_event_values') }}
 
 ),
 
 engagement as (
 
-    select account_id, score_date, raw_value as engagement_points
+    select
+        account_id,
+        score_date,
+        raw_value as engagement_points
     from {{ ref('int_criteria__engagement') }}
 
 ),
@@ -67,7 +78,7 @@ account_events as (
     from account_score_dates
     inner join subscription_events
         on account_score_dates.account_id = subscription_events.account_id
-        and subscription_events.occurred_date <= account_score_dates.score_date
+        and account_score_dates.score_date >= subscription_events.occurred_date
         and subscription_events.occurred_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
     left join event_values
         on subscription_events.event_type = event_values.event_type
@@ -90,11 +101,11 @@ final as (
         case
             when account_events.event_count > 0
                 then cast(account_events.renewal_count as {{ dbt.type_string() }}) || ' renewals, '
-                || cast(account_events.expansion_count as {{ dbt.type_string() }}) || ' expansions, '
-                || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
-                || cast(account_events.cancellation_count as {{ dbt.type_string() }})
-                || ' cancellations in {{ lookback_days }} days; momentum '
-                || cast(round(account_events.momentum, 2) as {{ dbt.type_string() }})
+                    || cast(account_events.expansion_count as {{ dbt.type_string() }}) || ' expansions, '
+                    || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
+                    || cast(account_events.cancellation_count as {{ dbt.type_string() }})
+                    || ' cancellations in {{ lookback_days }} days; momentum '
+                    || cast(round(account_events.momentum, 2) as {{ dbt.type_string() }})
             else 'no commercial event in {{ lookback_days }} days'
         end as evidence
 

@@ -13,14 +13,20 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date
+    select
+        account_id,
+        score_date
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 interactions as (
 
-    select account_id, interaction_source, points, occurred_date
+    select
+        account_id,
+        interaction_source,
+        points,
+        occurred_date
     from {{ ref('int_interactions_unioned') }}
 
 ),
@@ -39,7 +45,7 @@ account_points as (
     from account_score_dates
     inner join interactions
         on account_score_dates.account_id = interactions.account_id
-        and interactions.occurred_date <= account_score_dates.score_date
+        and account_score_dates.score_date >= interactions.occurred_date
         and interactions.occurred_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
     group by 1, 2
 
@@ -57,9 +63,9 @@ final as (
         case
             when account_points.interaction_count > 0
                 then cast(account_points.interaction_count as {{ dbt.type_string() }})
-                || ' interactions in {{ lookback_days }} days; '
-                || cast(round(account_points.decayed_points, 1) as {{ dbt.type_string() }})
-                || ' decayed points'
+                    || ' interactions in {{ lookback_days }} days; '
+                    || cast(round(account_points.decayed_points, 1) as {{ dbt.type_string() }})
+                    || ' decayed points'
             else 'no interaction in {{ lookback_days }} days'
         end as evidence
 

@@ -23,21 +23,32 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date, segment, account_age_days
+    select
+        account_id,
+        score_date,
+        segment,
+        account_age_days
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 account_days as (
 
-    select account_id, activity_date, event_count, is_active_day
+    select
+        account_id,
+        activity_date,
+        event_count,
+        is_active_day
     from {{ ref('int_usage_account_days_spined') }}
 
 ),
 
 expected_windows as (
 
-    select score_date, expected_current, expected_baseline
+    select
+        score_date,
+        expected_current,
+        expected_baseline
     from {{ ref('int_seasonal_expected_windows') }}
 
 ),
@@ -69,11 +80,11 @@ measured as (
         account_score_dates.account_id,
         account_score_dates.score_date,
         account_score_dates.segment,
+        expected_windows.expected_current,
+        expected_windows.expected_baseline,
         coalesce(rolling_windows.current_events, 0) as current_events,
         coalesce(rolling_windows.current_active_days, 0) as current_active_days,
         coalesce(rolling_windows.baseline_events, 0) as baseline_events,
-        expected_windows.expected_current,
-        expected_windows.expected_baseline,
         case
             when account_score_dates.account_age_days < {{ current_days + baseline_days }}
                 then 'insufficient_history'

@@ -13,14 +13,21 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date
+    select
+        account_id,
+        score_date
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 responses as (
 
-    select account_id, survey_type, score_pct, has_comment, responded_date
+    select
+        account_id,
+        survey_type,
+        score_pct,
+        has_comment,
+        responded_date
     from {{ ref('int_survey_responses_attributed') }}
     where account_id is not null
 
@@ -38,7 +45,7 @@ weighted_responses as (
     from account_score_dates
     inner join responses
         on account_score_dates.account_id = responses.account_id
-        and responses.responded_date <= account_score_dates.score_date
+        and account_score_dates.score_date >= responses.responded_date
         and responses.responded_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
 
 ),
@@ -70,11 +77,11 @@ final as (
         case
             when account_scores.response_count > 0
                 then cast(account_scores.response_count as {{ dbt.type_string() }})
-                || ' answers (nps ' || cast(account_scores.nps_count as {{ dbt.type_string() }})
-                || ', csat ' || cast(account_scores.csat_count as {{ dbt.type_string() }})
-                || ', like ' || cast(account_scores.like_count as {{ dbt.type_string() }})
-                || '); weighted score '
-                || cast(round(account_scores.weighted_score, 1) as {{ dbt.type_string() }}) || '/100'
+                    || ' answers (nps ' || cast(account_scores.nps_count as {{ dbt.type_string() }})
+                    || ', csat ' || cast(account_scores.csat_count as {{ dbt.type_string() }})
+                    || ', like ' || cast(account_scores.like_count as {{ dbt.type_string() }})
+                    || '); weighted score '
+                    || cast(round(account_scores.weighted_score, 1) as {{ dbt.type_string() }}) || '/100'
             else 'no survey answer in {{ lookback_days }} days'
         end as evidence
 

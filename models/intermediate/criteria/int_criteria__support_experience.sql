@@ -19,7 +19,9 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date
+    select
+        account_id,
+        score_date
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
@@ -61,7 +63,7 @@ tickets_in_window as (
     from account_score_dates
     inner join tickets
         on account_score_dates.account_id = tickets.ticket_account_id
-        and tickets.created_date <= account_score_dates.score_date
+        and account_score_dates.score_date >= tickets.created_date
         and tickets.created_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
 
 ),
@@ -141,12 +143,12 @@ final as (
         case
             when account_scores.ticket_count > 0
                 then cast(account_scores.ticket_count as {{ dbt.type_string() }})
-                || ' tickets; avg first response '
-                || cast(round(account_scores.avg_first_response_hours, 1) as {{ dbt.type_string() }})
-                || ' h; avg resolution '
-                || cast(round(account_scores.avg_resolution_hours, 1) as {{ dbt.type_string() }})
-                || ' h; reopen rate '
-                || cast(round(100 * account_scores.reopen_rate) as {{ dbt.type_string() }}) || '%'
+                    || ' tickets; avg first response '
+                    || cast(round(account_scores.avg_first_response_hours, 1) as {{ dbt.type_string() }})
+                    || ' h; avg resolution '
+                    || cast(round(account_scores.avg_resolution_hours, 1) as {{ dbt.type_string() }})
+                    || ' h; reopen rate '
+                    || cast(round(100 * account_scores.reopen_rate) as {{ dbt.type_string() }}) || '%'
             else 'no tickets in {{ lookback_days }} days'
         end as evidence
 

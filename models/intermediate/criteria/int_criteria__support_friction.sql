@@ -11,14 +11,18 @@ with
 
 account_score_dates as (
 
-    select account_id, score_date
+    select
+        account_id,
+        score_date
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 tickets as (
 
-    select account_id, created_date
+    select
+        account_id,
+        created_date
     from {{ ref('int_tickets_attributed') }}
     where is_friction
 
@@ -26,7 +30,10 @@ tickets as (
 
 account_days as (
 
-    select account_id, activity_date, active_user_count
+    select
+        account_id,
+        activity_date,
+        active_user_count
     from {{ ref('int_usage_account_days_spined') }}
 
 ),
@@ -53,7 +60,7 @@ friction_counts as (
     from account_score_dates
     inner join tickets
         on account_score_dates.account_id = tickets.account_id
-        and tickets.created_date <= account_score_dates.score_date
+        and account_score_dates.score_date >= tickets.created_date
         and tickets.created_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
     group by 1, 2
 

@@ -4,7 +4,12 @@ with
 
 accounts as (
 
-    select account_id, segment, scorecard, created_date, churned_date
+    select
+        account_id,
+        segment,
+        scorecard,
+        created_date,
+        churned_date
     from {{ ref('int_accounts_scoped') }}
 
 ),
@@ -22,7 +27,8 @@ final as (
         score_dates.score_date,
         accounts.segment,
         accounts.scorecard,
-        {{ days_between('accounts.created_date', 'score_dates.score_date') }} + 1 as account_age_days
+        {{ days_between('accounts.created_date', 'score_dates.score_date') }} + 1
+            as account_age_days
 
     from accounts
     inner join score_dates

@@ -6,34 +6,54 @@ with
 
 touchpoints as (
 
-    select touchpoint_id, account_id, contact_id, touchpoint_type, occurred_at
+    select
+        touchpoint_id,
+        account_id,
+        contact_id,
+        touchpoint_type,
+        occurred_at
     from {{ ref('stg_marketing__touchpoints') }}
 
 ),
 
 contacts as (
 
-    select contact_id, account_id from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        account_id
+    from {{ ref('stg_crm__contacts') }}
 
 ),
 
 tickets as (
 
-    select ticket_id, account_id, category, created_at
+    select
+        ticket_id,
+        account_id,
+        category,
+        created_at
     from {{ ref('int_tickets_attributed') }}
 
 ),
 
 responses as (
 
-    select response_id, account_id, has_comment, responded_at
+    select
+        response_id,
+        account_id,
+        has_comment,
+        responded_at
     from {{ ref('int_survey_responses_attributed') }}
 
 ),
 
 points as (
 
-    select interaction_type, intensity, points from {{ ref('engagement_points') }}
+    select
+        interaction_type,
+        intensity,
+        points
+    from {{ ref('engagement_points') }}
 
 ),
 

@@ -21,7 +21,10 @@ responses as (
 
 contacts as (
 
-    select contact_id, account_id from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        account_id
+    from {{ ref('stg_crm__contacts') }}
 
 ),
 

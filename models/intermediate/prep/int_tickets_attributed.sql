@@ -24,13 +24,20 @@ tickets as (
 
 contacts as (
 
-    select contact_id, account_id from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        account_id
+    from {{ ref('stg_crm__contacts') }}
 
 ),
 
 category_roles as (
 
-    select category, role, is_friction from {{ ref('ticket_category_roles') }}
+    select
+        category,
+        role,
+        is_friction
+    from {{ ref('ticket_category_roles') }}
 
 ),
 

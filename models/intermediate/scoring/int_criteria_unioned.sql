@@ -10,19 +10,19 @@
 with
 
 {% for criterion in criteria %}
-{{ criterion }} as (
+    {{ criterion }} as (
 
-    select
-        account_id,
-        score_date,
-        criterion,
-        cast(raw_value as {{ type_double() }}) as raw_value,
-        status,
-        cast(fixed_score as {{ type_double() }}) as fixed_score,
-        evidence
-    from {{ ref('int_criteria__' ~ criterion) }}
+        select
+            account_id,
+            score_date,
+            criterion,
+            cast(raw_value as {{ type_double() }}) as raw_value,
+            status,
+            cast(fixed_score as {{ type_double() }}) as fixed_score,
+            evidence
+        from {{ ref('int_criteria__' ~ criterion) }}
 
-),
+    ),
 {% endfor %}
 
 unioned as (

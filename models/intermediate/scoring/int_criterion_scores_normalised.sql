@@ -15,34 +15,61 @@ with
 
 criteria_values as (
 
-    select account_id, score_date, criterion, raw_value, status, fixed_score, evidence
+    select
+        account_id,
+        score_date,
+        criterion,
+        raw_value,
+        status,
+        fixed_score,
+        evidence
     from {{ ref('int_criteria_unioned') }}
 
 ),
 
 account_score_dates as (
 
-    select account_id, score_date, segment, scorecard
+    select
+        account_id,
+        score_date,
+        segment,
+        scorecard
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 weights as (
 
-    select scorecard, criterion, weight from {{ ref('health_weights') }}
+    select
+        scorecard,
+        criterion,
+        weight
+    from {{ ref('health_weights') }}
 
 ),
 
 criteria_config as (
 
-    select criterion, normalisation_method, zero_at, full_at, missing_policy, missing_score
+    select
+        criterion,
+        normalisation_method,
+        zero_at,
+        full_at,
+        missing_policy,
+        missing_score
     from {{ ref('health_criteria') }}
 
 ),
 
 overrides as (
 
-    select account_id, criterion, override_score, reason, author, expires_on
+    select
+        account_id,
+        criterion,
+        override_score,
+        reason,
+        author,
+        expires_on
     from {{ ref('health_overrides') }}
 
 ),
@@ -72,7 +99,11 @@ scorecard_criteria as (
         criteria_config.missing_policy,
         criteria_config.missing_score,
         criteria_values.status in ('no_data', 'silent') as is_missing,
-        criteria_values.status = 'insufficient_history' as is_insufficient
+        criteria_values.status = 'insufficient_history' as is_insufficient,
+        criteria_config.normalisation_method = 'percentile'
+        and criteria_values.fixed_score is null
+        and criteria_values.status not in ('no_data', 'silent', 'insufficient_history')
+        and criteria_values.raw_value is not null as is_ranked
     from account_score_dates
     inner join weights
         on account_score_dates.scorecard = weights.scorecard
@@ -99,10 +130,8 @@ normalised as (
                 then {{ linear_score('raw_value', 'zero_at', 'full_at') }}
         end as linear_or_fixed_score,
         case
-            when normalisation_method = 'percentile'
-                and fixed_score is null and not is_insufficient and not is_missing
-                and raw_value is not null
-                then {{ percentile_score('raw_value', "score_date, criterion, segment, normalisation_method = 'percentile' and fixed_score is null and not is_insufficient and not is_missing and raw_value is not null") }}
+            when is_ranked
+                then {{ percentile_score('raw_value', 'score_date, criterion, segment, is_ranked') }}
         end as percentile_value
     from scorecard_criteria
 
@@ -112,10 +141,10 @@ with_overrides as (
 
     select
         normalised.*,
-        coalesce(normalised.linear_or_fixed_score, normalised.percentile_value) as computed_score,
         overrides.override_score,
         overrides.reason as override_reason,
-        overrides.author as override_author
+        overrides.author as override_author,
+        coalesce(normalised.linear_or_fixed_score, normalised.percentile_value) as computed_score
     from normalised
     left join overrides
         on normalised.account_id = overrides.account_id

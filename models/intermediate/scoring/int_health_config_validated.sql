@@ -28,27 +28,18 @@
 
 with
 
-{% for seed in seeds %}
-{{ seed }}_rows as (
-
-    select
-        '{{ seed }}' as seed_name,
-        {{ health_row_text(ref(seed)) }} as row_text
-    from {{ ref(seed) }}
-
-),
-{% endfor %}
-
 seed_rows as (
 
-    {% for seed in seeds %}
-        select * from {{ seed }}_rows
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-    union all
-
-    select 'vars' as seed_name, '{{ var_text | join(";") }}' as row_text
+    {% for seed in seeds -%}
+        select
+            '{{ seed }}' as seed_name,
+            {{ health_row_text(ref(seed)) }} as row_text
+        from {{ ref(seed) }}
+        union all
+    {% endfor -%}
+    select
+        'vars' as seed_name,
+        '{{ var_text | join(";") }}' as row_text
 
 ),
 

@@ -10,27 +10,44 @@ with
 
 criteria_points as (
 
-    select account_id, score_date, coverage_pct, points
+    select
+        account_id,
+        score_date,
+        coverage_pct,
+        points
     from {{ ref('int_criterion_points_allocated') }}
 
 ),
 
 account_score_dates as (
 
-    select account_id, score_date, scorecard
+    select
+        account_id,
+        score_date,
+        scorecard
     from {{ ref('int_account_score_dates_listed') }}
 
 ),
 
 bands as (
 
-    select band, min_score, max_score, label, color from {{ ref('health_bands') }}
+    select
+        band,
+        min_score,
+        max_score,
+        label,
+        color
+    from {{ ref('health_bands') }}
 
 ),
 
 overrides as (
 
-    select account_id, override_score, reason, expires_on
+    select
+        account_id,
+        override_score,
+        reason,
+        expires_on
     from {{ ref('health_overrides') }}
     where criterion = 'overall'
 
@@ -84,16 +101,16 @@ final as (
         scored.account_id,
         scored.score_date,
         scored.scorecard,
-        coalesce(scored.override_score, scored.computed_score) as health_score,
         scored.computed_score,
         scored.total_points,
         scored.coverage_pct,
-        scored.override_score is not null as is_overridden,
         scored.override_reason,
+        config.config_version,
+        coalesce(scored.override_score, scored.computed_score) as health_score,
+        scored.override_score is not null as is_overridden,
         coalesce(bands.band, 'insufficient_data') as band,
         coalesce(bands.label, 'Insufficient data') as band_label,
-        coalesce(bands.color, 'grey') as band_color,
-        config.config_version
+        coalesce(bands.color, 'grey') as band_color
 
     from scored
     left join bands

@@ -15,7 +15,11 @@ score_dates as (
 
 indices as (
 
-    select score_date, period_type, period_number, seasonal_index
+    select
+        score_date,
+        period_type,
+        period_number,
+        seasonal_index
     from {{ ref('int_seasonal_indices_computed') }}
 
 ),

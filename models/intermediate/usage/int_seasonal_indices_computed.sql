@@ -39,17 +39,15 @@ score_dates as (
 
 weekdays as (
 
-    {% for day in range(1, 8) -%}
-        select {{ day }} as day_of_week{% if not loop.last %} union all {% endif %}
-    {% endfor %}
+    select cast(generated_number as {{ dbt.type_int() }}) as day_of_week
+    from ({{ dbt.generate_series(7) }}) as series
 
 ),
 
 months as (
 
-    {% for month in range(1, 13) -%}
-        select {{ month }} as month_of_year{% if not loop.last %} union all {% endif %}
-    {% endfor %}
+    select cast(generated_number as {{ dbt.type_int() }}) as month_of_year
+    from ({{ dbt.generate_series(12) }}) as series
 
 ),
 
@@ -122,7 +120,7 @@ weekday_adjusted as (
         pooled.pooled_value / weekday_indices.seasonal_index as adjusted_value
     from score_dates
     inner join pooled
-        on pooled.activity_date <= score_dates.score_date
+        on score_dates.score_date >= pooled.activity_date
     inner join weekday_indices
         on score_dates.score_date = weekday_indices.score_date
         and pooled.day_of_week = weekday_indices.day_of_week
@@ -137,7 +135,8 @@ monthly_means as (
         month_of_year,
         avg(adjusted_value) as monthly_mean,
         count(*) as days_observed,
-        {{ days_between('month_start', dbt.last_day('month_start', 'month')) }} + 1 as days_in_month
+        {{ days_between('month_start', dbt.last_day('month_start', 'month')) }} + 1
+            as days_in_month
     from weekday_adjusted
     group by 1, 2, 3
 
@@ -163,17 +162,14 @@ monthly_moving_average as (
         month_of_year,
         monthly_mean,
         (
-            0.5 * lag(monthly_mean, 6) over (partition by score_date order by month_start)
-            + sum(monthly_mean) over (
-                partition by score_date order by month_start rows between 5 preceding and 5 following
-            )
-            + 0.5 * lead(monthly_mean, 6) over (partition by score_date order by month_start)
+            0.5 * lag(monthly_mean, 6) over months_in_order
+            + sum(monthly_mean) over (months_in_order rows between 5 preceding and 5 following)
+            + 0.5 * lead(monthly_mean, 6) over months_in_order
         ) / 12.0 as moving_average_2x12,
-        count(*) over (
-            partition by score_date order by month_start rows between 6 preceding and 6 following
-        ) as months_in_window,
+        count(*) over (months_in_order rows between 6 preceding and 6 following) as months_in_window,
         count(*) over (partition by score_date) as complete_month_count
     from complete_months
+    window months_in_order as (partition by score_date order by month_start)
 
 ),
 
@@ -195,21 +191,32 @@ month_indices as (
     select
         score_dates.score_date,
         months.month_of_year,
-        case
-            when max(month_raw_indices.complete_month_count) over (partition by score_dates.score_date)
-                >= {{ var('seasonal_min_complete_months') }}
-                then coalesce(
-                    month_raw_indices.raw_index
-                    / avg(month_raw_indices.raw_index) over (partition by score_dates.score_date),
-                    1.0
-                )
-            else 1.0
-        end as seasonal_index
+        coalesce(
+            month_raw_indices.raw_index
+            / avg(month_raw_indices.raw_index) over (partition by score_dates.score_date),
+            1.0
+        ) as normalised_index,
+        coalesce(
+            max(month_raw_indices.complete_month_count) over (partition by score_dates.score_date), 0
+        ) as complete_month_count
     from score_dates
     cross join months
     left join month_raw_indices
         on score_dates.score_date = month_raw_indices.score_date
         and months.month_of_year = month_raw_indices.month_of_year
+
+),
+
+month_indices_applied as (
+
+    select
+        score_date,
+        month_of_year,
+        case
+            when complete_month_count >= {{ var('seasonal_min_complete_months') }} then normalised_index
+            else 1.0
+        end as seasonal_index
+    from month_indices
 
 ),
 
@@ -231,7 +238,7 @@ final as (
         month_of_year as period_number,
         seasonal_index,
         '{{ aggregation }}' as aggregation
-    from month_indices
+    from month_indices_applied
 
 )
 

@@ -12,14 +12,21 @@ with
 
 accounts as (
 
-    select account_id, created_date, churned_date
+    select
+        account_id,
+        created_date,
+        churned_date
     from {{ ref('int_accounts_scoped') }}
 
 ),
 
 usage_daily as (
 
-    select account_id, activity_date, event_count, active_user_count
+    select
+        account_id,
+        activity_date,
+        event_count,
+        active_user_count
     from {{ ref('int_usage_daily_aggregated') }}
 
 ),
@@ -46,8 +53,8 @@ final as (
         case when usage_daily.event_count > 0 then 1 else 0 end as is_active_day
     from accounts
     inner join days
-        on days.date_day >= accounts.created_date
-        and (accounts.churned_date is null or days.date_day < accounts.churned_date)
+        on accounts.created_date <= days.date_day
+        and (accounts.churned_date is null or accounts.churned_date > days.date_day)
     left join usage_daily
         on accounts.account_id = usage_daily.account_id
         and days.date_day = usage_daily.activity_date

@@ -4,7 +4,10 @@ with
 
 events as (
 
-    select account_id, user_id, occurred_at
+    select
+        account_id,
+        user_id,
+        occurred_at
     from {{ ref('stg_product__usage_events') }}
     where {{ to_date('occurred_at') }} <= {{ as_of_date() }}
 

@@ -7,13 +7,19 @@ with
 
 usage_daily as (
 
-    select activity_date, event_count from {{ ref('int_usage_daily_aggregated') }}
+    select
+        activity_date,
+        event_count
+    from {{ ref('int_usage_daily_aggregated') }}
 
 ),
 
 accounts as (
 
-    select created_date, churned_date from {{ ref('int_accounts_scoped') }}
+    select
+        created_date,
+        churned_date
+    from {{ ref('int_accounts_scoped') }}
 
 ),
 
@@ -31,7 +37,9 @@ days as (
 
 events_per_day as (
 
-    select activity_date, sum(event_count) as event_count
+    select
+        activity_date,
+        sum(event_count) as event_count
     from usage_daily
     group by 1
 
@@ -44,8 +52,8 @@ live_accounts_per_day as (
         count(*) as live_account_count
     from days
     inner join accounts
-        on accounts.created_date <= days.date_day
-        and (accounts.churned_date is null or accounts.churned_date > days.date_day)
+        on days.date_day >= accounts.created_date
+        and (accounts.churned_date is null or days.date_day < accounts.churned_date)
     group by 1
 
 ),
