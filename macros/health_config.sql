@@ -48,8 +48,13 @@
 
     {#- weights -#}
     {%- set weights = run_query("select scorecard, criterion, weight from " ~ ref('health_weights')) -%}
-    {%- set criteria_rows = run_query("select criterion from " ~ ref('health_criteria')) -%}
+    {%- set criteria_rows = run_query("select criterion, redistribute_to from " ~ ref('health_criteria')) -%}
     {%- set seeded_criteria = criteria_rows.columns[0].values() | list -%}
+    {%- for row in criteria_rows.rows -%}
+        {%- if row[1] is not none and (row[1] not in seeded_criteria or row[1] == row[0]) -%}
+            {%- do problems.append("health_criteria: criterion '" ~ row[0] ~ "' redistributes to '" ~ row[1] ~ "', which is not another criterion") -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set totals = {} -%}
     {%- set counts = {} -%}
     {%- for row in weights.rows -%}

@@ -111,7 +111,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = project.dbt_env(root, Path(tmp) / "lint.duckdb")
         sqlfluff = Path(sys.executable).parent / "sqlfluff"
-        cmd = [str(sqlfluff if sqlfluff.exists() else "sqlfluff"), "lint", *(args.paths or ["models"])]
+        executable = str(sqlfluff if sqlfluff.exists() else "sqlfluff")
+        cmd = [executable, "lint", *(args.paths or ["models"])]
         return subprocess.run(cmd, cwd=root, env=env).returncode
 
 

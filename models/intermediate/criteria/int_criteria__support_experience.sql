@@ -1,16 +1,20 @@
 {#-
-    support_experience: how the account was served, over tickets opened in the
-    lookback window (var support_lookback_days). Each ticket, as known on the
-    score date, scores four components 0-100 and their average:
+    support_experience: how the account's users were served, over tickets opened
+    in the lookback window (var support_lookback_days). Each ticket, as known on
+    the score date, gets a service failure in [0, 1], the average shortfall of:
     - first response: hours to first response (or waited so far, if none yet)
       over the priority's target (seed support_sla_targets);
     - resolution: hours to solved (or open so far) over the priority's target;
     - handling: agent handling minutes over the priority's target (skipped
       when unknown);
-    - reopen: 100 when never reopened, else 0.
-    A time ratio r scores 100 at r <= 1 (target met) down to 0 at
+    - reopen: 1 when the ticket was reopened, else 0.
+    A time ratio r has shortfall 0 at r <= 1 (target met) up to 1 at
     r >= sla_breach_zero_at_ratio (default 3x the target), linearly.
-    The raw value is the average ticket score. No ticket: no_data.
+    The raw value is service failures per active user (the sum of the tickets'
+    failures over the peak daily active users, int_account_active_users_rolled):
+    a sum, not an average, so one more ticket or one slower response can never
+    improve it. No ticket: no_data; by default its weight goes to
+    support_friction (seed health_criteria.redistribute_to), see DECISIONLOG.md.
 -#}
 {%- set lookback_days = var('support_lookback_days') -%}
 {%- set breach_at = var('sla_breach_zero_at_ratio') %}
@@ -92,7 +96,10 @@ tickets_as_of as (
 
 ),
 
-ticket_scores as (
+-- shortfall of each component in [0, 1]: 0 when the target is met, 1 at
+-- sla_breach_zero_at_ratio times the target or worse; a reopened ticket is a
+-- full shortfall on the reopen component
+ticket_shortfalls as (
 
     select
         account_id,
@@ -100,34 +107,65 @@ ticket_scores as (
         ticket_id,
         first_response_hours,
         resolution_hours,
-        {{ linear_score('first_response_hours / first_response_target_hours', breach_at, 1) }}
-            as first_response_score,
-        {{ linear_score('resolution_hours / resolution_target_hours', breach_at, 1) }}
-            as resolution_score,
+        {{ clamp('(first_response_hours / first_response_target_hours - 1) / (' ~ breach_at ~ ' - 1)') }}
+            as first_response_shortfall,
+        {{ clamp('(resolution_hours / resolution_target_hours - 1) / (' ~ breach_at ~ ' - 1)') }}
+            as resolution_shortfall,
         case
             when handle_minutes is not null
-                then {{ linear_score('handle_minutes / handle_target_minutes', breach_at, 1) }}
-        end as handling_score,
-        case when reopen_count > 0 then 0.0 else 100.0 end as reopen_score
+                then {{ clamp('(handle_minutes / handle_target_minutes - 1) / (' ~ breach_at ~ ' - 1)') }}
+        end as handling_shortfall,
+        case when reopen_count > 0 then 1.0 else 0.0 end as reopen_shortfall
     from tickets_as_of
+
+),
+
+ticket_failures as (
+
+    select
+        *,
+        (first_response_shortfall + resolution_shortfall + coalesce(handling_shortfall, 0) + reopen_shortfall)
+        / (case when handling_shortfall is null then 3.0 else 4.0 end) as service_failure
+    from ticket_shortfalls
+
+),
+
+account_failures as (
+
+    select
+        account_id,
+        score_date,
+        count(*) as ticket_count,
+        sum(service_failure) as service_failures,
+        sum(case when service_failure > 0 then 1 else 0 end) as tickets_missing_a_target,
+        avg(first_response_hours) as avg_first_response_hours,
+        avg(resolution_hours) as avg_resolution_hours,
+        avg(reopen_shortfall) as reopen_rate
+    from ticket_failures
+    group by 1, 2
+
+),
+
+active_users as (
+
+    select
+        account_id,
+        activity_date,
+        active_users
+    from {{ ref('int_account_active_users_rolled') }}
 
 ),
 
 account_scores as (
 
     select
-        account_id,
-        score_date,
-        count(*) as ticket_count,
-        avg(
-            (first_response_score + resolution_score + coalesce(handling_score, 0) + reopen_score)
-            / (case when handling_score is null then 3.0 else 4.0 end)
-        ) as service_index,
-        avg(first_response_hours) as avg_first_response_hours,
-        avg(resolution_hours) as avg_resolution_hours,
-        avg(case when reopen_score = 0 then 1.0 else 0.0 end) as reopen_rate
-    from ticket_scores
-    group by 1, 2
+        account_failures.*,
+        coalesce(active_users.active_users, 1) as active_users,
+        account_failures.service_failures / coalesce(active_users.active_users, 1) as failures_per_user
+    from account_failures
+    left join active_users
+        on account_failures.account_id = active_users.account_id
+        and account_failures.score_date = active_users.activity_date
 
 ),
 
@@ -137,13 +175,16 @@ final as (
         account_score_dates.account_id,
         account_score_dates.score_date,
         'support_experience' as criterion,
-        account_scores.service_index as raw_value,
+        account_scores.failures_per_user as raw_value,
         case when account_scores.ticket_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
         case
             when account_scores.ticket_count > 0
                 then cast(account_scores.ticket_count as {{ dbt.type_string() }})
-                    || ' tickets; avg first response '
+                    || ' tickets, ' || cast(account_scores.tickets_missing_a_target as {{ dbt.type_string() }})
+                    || ' missed a target ('
+                    || cast(round(account_scores.failures_per_user, 3) as {{ dbt.type_string() }})
+                    || ' service failures per active user); avg first response '
                     || cast(round(account_scores.avg_first_response_hours, 1) as {{ dbt.type_string() }})
                     || ' h; avg resolution '
                     || cast(round(account_scores.avg_resolution_hours, 1) as {{ dbt.type_string() }})

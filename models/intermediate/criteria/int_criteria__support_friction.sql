@@ -28,26 +28,13 @@ tickets as (
 
 ),
 
-account_days as (
+active_users as (
 
     select
         account_id,
         activity_date,
-        active_user_count
-    from {{ ref('int_usage_account_days_spined') }}
-
-),
-
-peak_users as (
-
-    select
-        account_id,
-        activity_date,
-        max(active_user_count) over (
-            partition by account_id order by activity_date
-            rows between {{ lookback_days - 1 }} preceding and current row
-        ) as peak_daily_active_users
-    from account_days
+        active_users
+    from {{ ref('int_account_active_users_rolled') }}
 
 ),
 
@@ -72,14 +59,14 @@ measured as (
         account_score_dates.account_id,
         account_score_dates.score_date,
         coalesce(friction_counts.friction_ticket_count, 0) as friction_ticket_count,
-        greatest(coalesce(peak_users.peak_daily_active_users, 0), 1) as active_users
+        coalesce(active_users.active_users, 1) as active_users
     from account_score_dates
     left join friction_counts
         on account_score_dates.account_id = friction_counts.account_id
         and account_score_dates.score_date = friction_counts.score_date
-    left join peak_users
-        on account_score_dates.account_id = peak_users.account_id
-        and account_score_dates.score_date = peak_users.activity_date
+    left join active_users
+        on account_score_dates.account_id = active_users.account_id
+        and account_score_dates.score_date = active_users.activity_date
 
 ),
 

@@ -56,7 +56,8 @@ criteria_config as (
         zero_at,
         full_at,
         missing_policy,
-        missing_score
+        missing_score,
+        redistribute_to
     from {{ ref('health_criteria') }}
 
 ),
@@ -98,6 +99,7 @@ scorecard_criteria as (
         criteria_config.full_at,
         criteria_config.missing_policy,
         criteria_config.missing_score,
+        criteria_config.redistribute_to,
         criteria_values.status in ('no_data', 'silent') as is_missing,
         criteria_values.status = 'insufficient_history' as is_insufficient,
         criteria_config.normalisation_method = 'percentile'
@@ -161,6 +163,7 @@ final as (
         with_overrides.scorecard,
         with_overrides.criterion,
         with_overrides.weight,
+        with_overrides.redistribute_to,
         with_overrides.raw_value,
         with_overrides.status,
         with_overrides.evidence,
