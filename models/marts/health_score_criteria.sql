@@ -35,7 +35,7 @@ final as (
         criterion,
         score_date,
         scorecard,
-        cast(raw_value as {{ type_double() }}) as raw_value,
+        cast(round(raw_value, 6) as {{ type_double() }}) as raw_value,
         cast(round(criterion_score, 2) as {{ type_double() }}) as criterion_score,
         grade,
         cast(weight as {{ type_double() }}) as weight,

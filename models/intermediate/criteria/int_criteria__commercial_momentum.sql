@@ -80,7 +80,7 @@ account_events as (
         on account_score_dates.account_id = subscription_events.account_id
         and account_score_dates.score_date >= subscription_events.occurred_date
         and subscription_events.occurred_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
-    left join event_values
+    inner join event_values
         on subscription_events.event_type = event_values.event_type
     left join backing
         on account_score_dates.account_id = backing.account_id

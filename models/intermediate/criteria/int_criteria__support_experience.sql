@@ -2,7 +2,8 @@
     support_experience: how the account's users were served, over tickets opened
     in the lookback window (var support_lookback_days). Each ticket, as known on
     the score date, gets a service failure in [0, 1], the average shortfall of:
-    - first response: hours to first response (or waited so far, if none yet)
+    - first response: hours to first response (a ticket solved without one counts
+      its solve as the response; waited so far when neither happened yet)
       over the priority's target (seed support_sla_targets);
     - resolution: hours to solved (or open so far) over the priority's target;
     - handling: agent handling minutes over the priority's target (skipped
@@ -81,7 +82,8 @@ tickets_as_of as (
         ticket_id,
         {{ hours_between(
             'created_at',
-            'case when first_responded_at < cutoff_at then first_responded_at else cutoff_at end'
+            'case when coalesce(first_responded_at, solved_at) < cutoff_at'
+            ~ ' then coalesce(first_responded_at, solved_at) else cutoff_at end'
         ) }} as first_response_hours,
         {{ hours_between(
             'created_at',

@@ -102,17 +102,17 @@ final as (
         coverage_pct,
         case
             when is_included and total_allocated_weight > 0
-                then allocated_weight * 100.0 / total_allocated_weight
+                then round(allocated_weight * 100.0 / total_allocated_weight, 6)
             else 0.0
         end as effective_weight,
         case
             when is_included and total_allocated_weight > 0
-                then allocated_weight * criterion_score / total_allocated_weight
+                then round(allocated_weight * criterion_score / total_allocated_weight, 6)
             else 0.0
         end as points,
         case
             when is_included and total_allocated_weight > 0
-                then allocated_weight * (100.0 - criterion_score) / total_allocated_weight
+                then round(allocated_weight * (100.0 - criterion_score) / total_allocated_weight, 6)
             else 0.0
         end as points_lost
     from with_totals

@@ -67,11 +67,11 @@ overrides as (
     select
         account_id,
         criterion,
+        score_date,
         override_score,
         reason,
-        author,
-        expires_on
-    from {{ ref('health_overrides') }}
+        author
+    from {{ ref('int_health_overrides_active') }}
 
 ),
 
@@ -146,12 +146,13 @@ with_overrides as (
         overrides.override_score,
         overrides.reason as override_reason,
         overrides.author as override_author,
-        coalesce(normalised.linear_or_fixed_score, normalised.percentile_value) as computed_score
+        -- rounded so that float noise (parallel sums) cannot change a score between builds
+        round(coalesce(normalised.linear_or_fixed_score, normalised.percentile_value), 6) as computed_score
     from normalised
     left join overrides
         on normalised.account_id = overrides.account_id
         and normalised.criterion = overrides.criterion
-        and normalised.score_date <= overrides.expires_on
+        and normalised.score_date = overrides.score_date
 
 ),
 

@@ -45,10 +45,10 @@ overrides as (
 
     select
         account_id,
+        score_date,
         override_score,
-        reason,
-        expires_on
-    from {{ ref('health_overrides') }}
+        reason
+    from {{ ref('int_health_overrides_active') }}
     where criterion = 'overall'
 
 ),
@@ -65,7 +65,8 @@ summed as (
         account_id,
         score_date,
         max(coverage_pct) as coverage_pct,
-        sum(points) as total_points
+        -- exact decimal sum: the rounding below is the same in every build
+        sum(cast(points as {{ dbt.type_numeric() }})) as total_points
     from criteria_points
     group by 1, 2
 
@@ -91,7 +92,7 @@ scored as (
         and account_score_dates.score_date = summed.score_date
     left join overrides
         on account_score_dates.account_id = overrides.account_id
-        and account_score_dates.score_date <= overrides.expires_on
+        and account_score_dates.score_date = overrides.score_date
 
 ),
 
