@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint evaluate clean install
 
 install: $(STAMP)
 
@@ -21,14 +21,19 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/customer-health run
 
-## make test: the whole suite (pytest driving dbt end to end, sqlfluff, ruff).
+## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest driving dbt end to end).
 test: $(STAMP)
 	$(BIN)/ruff check src tests/python
+	$(BIN)/customer-health lint
 	$(BIN)/python -m pytest tests/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests/python
 	$(BIN)/customer-health lint
+
+## make evaluate: backtest the score against later churn (on a copy of the warehouse).
+evaluate: $(STAMP)
+	$(BIN)/customer-health evaluate
 
 clean:
 	rm -rf $(VENV) target logs data/*.duckdb

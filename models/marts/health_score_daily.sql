@@ -4,8 +4,11 @@
     an incremental run appends the score dates after the latest one stored.
     Each day's score is computed from data known on that day only, so running
     as_of_date D then D+1 incrementally gives the same rows as a full refresh
-    at D+1 (tests/python checks it).
+    at D+1 (tests/python checks it). When the configuration changes
+    (config_version), the stored days still inside the computed window are
+    recomputed; older days keep the version they were computed with.
 -#}
+-- depends_on: {{ ref('int_health_config_validated') }}
 {{ config(
     materialized='incremental',
     unique_key=['account_id', 'score_date'],
@@ -26,7 +29,17 @@ scores as (
         config_version
     from {{ ref('int_health_scores_computed') }}
     {% if is_incremental() %}
+        -- new dates, and stored dates computed under another configuration
+        -- (still inside the computed window) are recomputed
         where score_date > (select max(score_date) from {{ this }})
+            or score_date in (
+                select stored.score_date
+                from {{ this }} as stored
+                where stored.config_version <> (
+                    select current_config.config_version
+                    from {{ ref('int_health_config_validated') }} as current_config
+                )
+            )
     {% endif %}
 
 ),

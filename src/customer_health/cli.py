@@ -116,6 +116,29 @@ def cmd_lint(args: argparse.Namespace) -> int:
         return subprocess.run(cmd, cwd=root, env=env).returncode
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Backtest the score against churn that happened after an earlier scoring date."""
+    from customer_health import evaluate
+
+    db_path = project.duckdb_path()
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        last_day = con.execute("select max(cast(occurred_at as date)) from raw.usage_events")
+        end = last_day.fetchone()[0]
+    finally:
+        con.close()
+    as_of = (
+        dt.date.fromisoformat(args.as_of)
+        if args.as_of
+        else end - dt.timedelta(days=args.horizon_days)
+    )
+    result = evaluate.backtest(db_path, as_of, args.horizon_days)
+    print(evaluate.render(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser."""
     parser = argparse.ArgumentParser(prog="customer-health", description=__doc__)
@@ -133,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     summ = sub.add_parser("summary", help="print the summary of the built warehouse")
     summ.set_defaults(func=cmd_summary)
+
+    ev = sub.add_parser("evaluate", help="backtest: score at an earlier date vs later churn")
+    ev.add_argument("--horizon-days", type=int, default=90)
+    ev.add_argument("--as-of", help="scoring date (default: last usage day - horizon)")
+    ev.add_argument("--json", help="also write the result to this JSON file")
+    ev.set_defaults(func=cmd_evaluate)
 
     lint = sub.add_parser("lint", help="sqlfluff lint with the dbt templater")
     lint.add_argument("paths", nargs="*")

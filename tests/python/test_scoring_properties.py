@@ -289,3 +289,20 @@ def test_single_criterion_scorecard_equals_criterion_score(small_copy: Warehouse
     assert len(rows) > 100
     for account, score, criterion_score in rows:
         assert abs(score - criterion_score) <= 0.51, (account, score, criterion_score)
+
+
+def test_config_change_recomputes_daily_history(small_copy: Warehouse) -> None:
+    """An incremental run after a weight change recomputes the stored days in the window."""
+    old_version = small_copy.scalar("select max(config_version) from marts.health_score")
+    small_copy.write_seed(
+        "health_weights",
+        (small_copy.root / "seeds" / "health_weights.csv")
+        .read_text()
+        .replace("default,product_usage,30", "default,product_usage,20")
+        .replace("default,support_friction,15", "default,support_friction,25"),
+    )
+    small_copy.build(SMALL_AS_OF)  # incremental: no --full-refresh
+    new_version = small_copy.scalar("select max(config_version) from marts.health_score")
+    assert new_version != old_version
+    versions = small_copy.query("select distinct config_version from marts.health_score_daily")
+    assert versions == [(new_version,)]

@@ -146,7 +146,7 @@ final as (
             when status = 'dormant' then 0.0
         end as raw_value,
         status,
-        case when status = 'dormant' then 0.0 end as fixed_score,
+        cast(case when status = 'dormant' then 0.0 end as {{ type_double() }}) as fixed_score,
         'active days ' || cast(current_active_days as {{ dbt.type_string() }})
         || '/{{ current_days }}; events ' || cast(current_events as {{ dbt.type_string() }})
         || ' now vs ' || cast(baseline_events as {{ dbt.type_string() }})

@@ -1,5 +1,6 @@
 -- Product usage per account and day: the only model that scans usage events.
--- Every usage measure downstream reads this daily aggregate.
+-- Every usage measure downstream reads this daily aggregate. A day with events
+-- has at least one active user, even when every event is anonymous.
 with
 
 events as (
@@ -19,7 +20,8 @@ final as (
         account_id,
         {{ to_date('occurred_at') }} as activity_date,
         count(*) as event_count,
-        count(distinct user_id) as active_user_count
+        -- events without a user id count as one user on a day no identified user was active
+        greatest(count(distinct user_id), 1) as active_user_count
 
     from events
     group by 1, 2
