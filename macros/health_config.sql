@@ -39,6 +39,9 @@
             {%- do problems.append("var " ~ name ~ " must be a whole number of days >= 1, got " ~ var(name)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if (var('daily_recompute_days') | int) < 0 -%}
+        {%- do problems.append("var daily_recompute_days must be >= 0, got " ~ var('daily_recompute_days')) -%}
+    {%- endif -%}
     {%- if (var('alert_drop_window_days') | int) > (var('score_history_days') | int) - 1 -%}
         {%- do problems.append("var alert_drop_window_days (" ~ var('alert_drop_window_days') ~ ") must be below score_history_days (" ~ var('score_history_days') ~ ")") -%}
     {%- endif -%}

@@ -1,7 +1,9 @@
 {#-
     Daily score history, one row per account and score date. A full build
     backfills var score_history_days days (default 180) ending at as_of_date;
-    an incremental run appends the score dates after the latest one stored.
+    an incremental run appends the score dates after the latest one stored and
+    recomputes the last var daily_recompute_days (default 7) stored days, so
+    rows that arrive late, or a re-run of the same day, update the history.
     Each day's score is computed from data known on that day only, so running
     as_of_date D then D+1 incrementally gives the same rows as a full refresh
     at D+1 (tests/python checks it). When the configuration changes
@@ -29,9 +31,13 @@ scores as (
         config_version
     from {{ ref('int_health_scores_computed') }}
     {% if is_incremental() %}
-        -- new dates, and stored dates computed under another configuration
-        -- (still inside the computed window) are recomputed
-        where score_date > (select max(score_date) from {{ this }})
+        -- new dates, the last daily_recompute_days stored dates (late-arriving rows,
+        -- a re-run of the same day), and stored dates computed under another
+        -- configuration (still inside the computed window) are recomputed
+        where score_date > (
+            select {{ add_days('max(stored_dates.score_date)', -var('daily_recompute_days')) }}
+            from {{ this }} as stored_dates
+        )
             or score_date in (
                 select stored.score_date
                 from {{ this }} as stored

@@ -77,7 +77,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else project.default_as_of_date()
     print(f"customer_health: warehouse {db_path}, scoring date {as_of}")
     print(ensure_demo_warehouse(db_path, os.environ.get("HEALTH_DEMO", "auto"), as_of))
-    dbt_args = ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    raw_report = _validate_stage(root, db_path, "raw")
+    # unit tests check the SQL logic, not the data: `make test` runs them (dbt's advice
+    # is to leave them out of production builds)
+    dbt_args = [
+        "build",
+        "--vars",
+        json.dumps({"as_of_date": as_of.isoformat()}),
+        "--exclude-resource-type",
+        "unit_test",
+    ]
     if args.full_refresh:
         dbt_args.append("--full-refresh")
     started = time.perf_counter()
@@ -87,8 +96,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"dbt build failed (exit {exc.returncode}); see the messages above.", file=sys.stderr)
         return exc.returncode or 1
     print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
+    marts_report = _validate_stage(root, db_path, "marts")
+    print()
     print(summary.render(db_path))
+    if raw_report.failures():
+        print("Raw data: some checks failed, see the raw report.", file=sys.stderr)
+    if not marts_report.success:
+        print("Great Expectations: the marts suite failed (see the report above).", file=sys.stderr)
+        return 1
     return 0
+
+
+def _validate_stage(root: Path, db_path: Path, stage: str):
+    """Run a Great Expectations suite, write its report, print one line; return the report."""
+    from customer_health import quality
+
+    report = quality.validate(db_path, stage)  # type: ignore[arg-type]
+    path = quality.write_report(report, root / "reports" / "gx")
+    verdict = "passed" if report.success else "FAILED"
+    print(
+        f"Great Expectations {stage} suite {verdict}: {len(report.failures())} failed, "
+        f"{len(report.warnings())} with unexpected rows within tolerance "
+        f"({report.duration_seconds:.1f} s); report {path.relative_to(root)}"
+    )
+    return report
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -103,6 +134,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """Print the summary of the built warehouse."""
     print(summary.render(project.duckdb_path()))
     return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run a Great Expectations suite (options of `python -m customer_health.quality`)."""
+    from customer_health import quality
+
+    return quality.main(args.rest)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -162,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--as-of", help="scoring date (default: last usage day - horizon)")
     ev.add_argument("--json", help="also write the result to this JSON file")
     ev.set_defaults(func=cmd_evaluate)
+
+    val = sub.add_parser("validate", help="Great Expectations suites (raw or marts)")
+    val.add_argument("rest", nargs=argparse.REMAINDER)
+    val.set_defaults(func=cmd_validate)
 
     lint = sub.add_parser("lint", help="sqlfluff lint with the dbt templater")
     lint.add_argument("paths", nargs="*")
