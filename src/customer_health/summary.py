@@ -100,6 +100,22 @@ def render(db_path: Path) -> str:
                 ["account", "name", "segment", "score", "band", "30d", "top driver", "evidence"],
             )
         )
+        if _exists(con, "marts", "rejected_rows"):
+            problems = con.execute(
+                """
+                select source_table, severity, reason, count(*)
+                from marts.rejected_rows
+                group by 1, 2, 3
+                order by 2, 1, 3
+                """
+            ).fetchall()
+            if problems:
+                parts.append(
+                    "Data quality: raw rows set aside or repaired (marts.rejected_rows)\n"
+                    + _table(problems, ["raw table", "severity", "reason", "rows"])
+                )
+            else:
+                parts.append("Data quality: every raw row was accepted as it came.")
         n_alerts = con.execute(
             "select count(*), count(distinct account_id) from marts.health_alerts"
         ).fetchone()

@@ -132,6 +132,8 @@ def copy_project(destination: Path) -> Warehouse:
     destination.mkdir(parents=True, exist_ok=True)
     for item in PROJECT_ITEMS:
         source = PROJECT_ROOT / item
+        if not source.exists():
+            continue
         if source.is_dir():
             shutil.copytree(
                 source,

@@ -1,31 +1,40 @@
+-- Accepted accounts (base_crm__accounts_checked), with their repairs applied.
 with
 
-source as (
-
-    select * from {{ source('crm', 'accounts') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('account_id') }} as account_id,
-        trim(cast(account_name as {{ dbt.type_string() }})) as account_name,
-        {{ as_enum('segment') }} as segment,
-        {{ as_key('parent_account_id') }} as parent_account_id,
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('churned_at') }} as churned_at,
-        cast(is_internal as boolean) as is_internal,
-        cast(arr as {{ dbt.type_numeric() }}) as arr_amount
-
-    from source
+        account_id,
+        account_name,
+        segment,
+        parent_account_id,
+        created_at,
+        churned_at,
+        is_internal,
+        arr_amount,
+        is_unknown_parent,
+        is_future_churn,
+        is_churn_before_creation,
+        is_null_flag,
+        is_negative_amount
+    from {{ ref('base_crm__accounts_checked') }}
+    where rejection_reason is null
 
 ),
 
-deduplicated as (
+final as (
 
-    select distinct * from renamed
+    select
+        account_id,
+        account_name,
+        segment,
+        case when is_unknown_parent then null else parent_account_id end as parent_account_id,
+        created_at,
+        case when is_future_churn or is_churn_before_creation then null else churned_at end as churned_at,
+        coalesce(is_internal, false) as is_internal,
+        case when is_negative_amount then null else arr_amount end as arr_amount
+    from checked
 
 )
 
-select * from deduplicated
+select * from final

@@ -1,27 +1,16 @@
+-- Accepted contacts (base_crm__contacts_checked).
 with
 
-source as (
-
-    select * from {{ source('crm', 'contacts') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('contact_id') }} as contact_id,
-        {{ as_key('account_id') }} as account_id,
-        lower(trim(cast(email as {{ dbt.type_string() }}))) as email,
-        {{ to_utc_timestamp('created_at') }} as created_at
-
-    from source
-
-),
-
-deduplicated as (
-
-    select distinct * from renamed
+        contact_id,
+        account_id,
+        email,
+        created_at
+    from {{ ref('base_crm__contacts_checked') }}
+    where rejection_reason is null
 
 )
 
-select * from deduplicated
+select * from checked

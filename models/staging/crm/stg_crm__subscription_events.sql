@@ -1,28 +1,17 @@
+-- Accepted subscription events (base_crm__subscription_events_checked).
 with
 
-source as (
-
-    select * from {{ source('crm', 'subscription_events') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('subscription_event_id') }} as subscription_event_id,
-        {{ as_key('account_id') }} as account_id,
-        {{ as_enum('event_type') }} as event_type,
-        cast(mrr_delta as {{ dbt.type_numeric() }}) as mrr_delta_amount,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at
-
-    from source
-
-),
-
-deduplicated as (
-
-    select distinct * from renamed
+        subscription_event_id,
+        account_id,
+        event_type,
+        mrr_delta_amount,
+        occurred_at
+    from {{ ref('base_crm__subscription_events_checked') }}
+    where rejection_reason is null
 
 )
 
-select * from deduplicated
+select * from checked

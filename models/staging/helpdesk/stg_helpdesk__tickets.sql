@@ -1,35 +1,71 @@
+-- Accepted tickets (base_helpdesk__tickets_checked), with their repairs applied.
 with
 
-source as (
-
-    select * from {{ source('helpdesk', 'tickets') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('ticket_id') }} as ticket_id,
-        {{ as_key('account_id') }} as account_id,
-        {{ as_key('requester_id') }} as requester_contact_id,
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('first_response_at') }} as first_responded_at,
-        {{ to_utc_timestamp('solved_at') }} as solved_at,
-        {{ as_enum('status') }} as status,
-        {{ as_enum('category') }} as category,
-        {{ as_enum('priority') }} as priority,
-        {{ as_enum('channel') }} as channel,
-        cast(handle_minutes as {{ dbt.type_int() }}) as handle_minutes,
-        cast(reopen_count as {{ dbt.type_int() }}) as reopen_count
-
-    from source
+        ticket_id,
+        account_id,
+        requester_contact_id,
+        created_at,
+        first_responded_at,
+        solved_at,
+        status,
+        category,
+        priority,
+        channel,
+        handle_minutes,
+        reopen_count,
+        is_response_before_creation,
+        is_solved_before_creation,
+        is_unknown_category,
+        is_unknown_priority,
+        is_unknown_status,
+        is_negative_duration,
+        is_negative_count,
+        is_unknown_requester
+    from {{ ref('base_helpdesk__tickets_checked') }}
+    where rejection_reason is null
 
 ),
 
-deduplicated as (
+repaired_times as (
 
-    select distinct * from renamed
+    select
+        *,
+        case
+            when is_response_before_creation or first_responded_at > {{ run_started_timestamp() }} then null
+            else first_responded_at
+        end as kept_first_responded_at,
+        case
+            when is_solved_before_creation or solved_at > {{ run_started_timestamp() }} then null
+            else solved_at
+        end as kept_solved_at
+    from checked
+
+),
+
+final as (
+
+    select
+        ticket_id,
+        account_id,
+        case when is_unknown_requester then null else requester_contact_id end as requester_contact_id,
+        created_at,
+        kept_first_responded_at as first_responded_at,
+        kept_solved_at as solved_at,
+        case
+            when not is_unknown_status then status
+            when kept_solved_at is not null then 'solved'
+            else 'open'
+        end as status,
+        case when is_unknown_category then 'other' else category end as category,
+        case when is_unknown_priority then 'normal' else priority end as priority,
+        channel,
+        case when is_negative_duration then null else handle_minutes end as handle_minutes,
+        case when is_negative_count then null else reopen_count end as reopen_count
+    from repaired_times
 
 )
 
-select * from deduplicated
+select * from final

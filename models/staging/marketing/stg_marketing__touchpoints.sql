@@ -1,29 +1,33 @@
+-- Accepted touchpoints (base_marketing__touchpoints_checked), with their repairs applied.
 with
 
-source as (
-
-    select * from {{ source('marketing', 'touchpoints') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('touchpoint_id') }} as touchpoint_id,
-        {{ as_key('account_id') }} as account_id,
-        {{ as_key('contact_id') }} as contact_id,
-        {{ as_enum('touchpoint_type') }} as touchpoint_type,
-        trim(cast(detail as {{ dbt.type_string() }})) as detail,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at
-
-    from source
+        touchpoint_id,
+        account_id,
+        contact_id,
+        touchpoint_type,
+        is_missing_type,
+        is_unknown_contact,
+        detail,
+        occurred_at
+    from {{ ref('base_marketing__touchpoints_checked') }}
+    where rejection_reason is null
 
 ),
 
-deduplicated as (
+final as (
 
-    select distinct * from renamed
+    select
+        touchpoint_id,
+        account_id,
+        case when is_unknown_contact then null else contact_id end as contact_id,
+        case when is_missing_type then 'other' else touchpoint_type end as touchpoint_type,
+        detail,
+        occurred_at
+    from checked
 
 )
 
-select * from deduplicated
+select * from final

@@ -1,28 +1,17 @@
+-- Accepted usage events (base_product__usage_events_checked).
 with
 
-source as (
-
-    select * from {{ source('product', 'usage_events') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('event_id') }} as event_id,
-        {{ as_key('account_id') }} as account_id,
-        {{ as_key('user_id') }} as user_id,
-        {{ as_enum('event_name') }} as event_name,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at
-
-    from source
-
-),
-
-deduplicated as (
-
-    select distinct * from renamed
+        event_id,
+        account_id,
+        user_id,
+        event_name,
+        occurred_at
+    from {{ ref('base_product__usage_events_checked') }}
+    where rejection_reason is null
 
 )
 
-select * from deduplicated
+select * from checked

@@ -1,40 +1,37 @@
+-- Accepted survey answers (base_surveys__survey_responses_checked), with their repairs applied.
 with
 
-source as (
-
-    select * from {{ source('surveys', 'survey_responses') }}
-
-),
-
-renamed as (
+checked as (
 
     select
-        {{ as_key('response_id') }} as response_id,
-        {{ as_key('account_id') }} as account_id,
-        {{ as_key('contact_id') }} as contact_id,
-        {{ as_key('ticket_id') }} as ticket_id,
-        {{ as_enum('survey_type') }} as survey_type,
-        cast(score as {{ dbt.type_int() }}) as score,
-        nullif(trim(cast(comment as {{ dbt.type_string() }})), '') as comment_text,
-        {{ to_utc_timestamp('responded_at') }} as responded_at
-
-    from source
-
-),
-
-deduplicated as (
-
-    select distinct * from renamed
+        response_id,
+        account_id,
+        contact_id,
+        ticket_id,
+        is_unknown_ticket,
+        is_unknown_contact,
+        survey_type,
+        score,
+        comment_text,
+        responded_at
+    from {{ ref('base_surveys__survey_responses_checked') }}
+    where rejection_reason is null
 
 ),
 
 final as (
 
     select
-        *,
+        response_id,
+        account_id,
+        case when is_unknown_contact then null else contact_id end as contact_id,
+        case when is_unknown_ticket then null else ticket_id end as ticket_id,
+        survey_type,
+        score,
+        comment_text,
+        responded_at,
         comment_text is not null as has_comment
-
-    from deduplicated
+    from checked
 
 )
 

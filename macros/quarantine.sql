@@ -1,0 +1,85 @@
+{#-
+    Helpers for the quarantine in staging (models/staging/*/base/*_checked.sql):
+    every raw row is kept with its whole record as JSON, checked, and either
+    accepted (possibly repaired) or rejected with a reason; marts.rejected_rows
+    lists every problem row.
+-#}
+
+{#- The whole row of a table alias as JSON text. -#}
+{% macro row_to_json(alias) -%}
+    {{ return(adapter.dispatch('row_to_json', 'customer_health')(alias)) }}
+{%- endmacro %}
+
+{% macro default__row_to_json(alias) -%}
+    cast(row_to_json({{ alias }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro duckdb__row_to_json(alias) -%}
+    cast(to_json({{ alias }}) as varchar)
+{%- endmacro %}
+
+{% macro spark__row_to_json(alias) -%}
+    to_json(struct({{ alias }}.*))
+{%- endmacro %}
+
+{#- A cast that yields null instead of failing on a malformed value. -#}
+{% macro try_cast_as(expr, type) -%}
+    {{ return(adapter.dispatch('try_cast_as', 'customer_health')(expr, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_as(expr, type) -%}
+    cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{% macro duckdb__try_cast_as(expr, type) -%}
+    try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{% macro spark__try_cast_as(expr, type) -%}
+    try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{#- The loader's landing timestamp when the raw table has one (`_loaded_at`,
+    or var loaded_at_column), else null: used to keep the latest version of a
+    conflicting duplicate and to group the data-quality summary by load. -#}
+{% macro loaded_at_expr(relation) -%}
+    {%- set name = var('loaded_at_column', '_loaded_at') -%}
+    {%- if execute -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if name | lower in columns -%}
+            {{- try_cast_as(adapter.quote(name), dbt.type_timestamp()) -}}
+        {%- else -%}
+            cast(null as {{ dbt.type_timestamp() }})
+        {%- endif -%}
+    {%- else -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The moment after which a timestamp is "in the future": the start of this dbt run (UTC). -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- Copy number among exact duplicates (same content in every contract column;
+    the first, latest loaded, is 1) and version number among rows sharing a key
+    (latest loaded first). -#}
+{% macro duplicate_ranks(key, contract_columns) -%}
+    row_number() over (
+        partition by {{ contract_columns | join(', ') }}
+        order by loaded_at desc nulls last, raw_record
+    ) as copy_number,
+    row_number() over (
+        partition by {{ key }}
+        order by loaded_at desc nulls last, raw_record desc
+    ) as version_number
+{%- endmacro %}
+
+{#- The first failing check wins: `checks` is a list of (condition, reason, detail expression). -#}
+{% macro first_failing(checks, output) -%}
+    case
+        {%- for condition, reason, detail in checks %}
+        when {{ condition }} then {{ "'" ~ reason ~ "'" if output == 'reason' else detail }}
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -1,0 +1,90 @@
+{#-
+    Every raw row that staging did not take as it came, one row per problem:
+    severity `rejected` (left out of staging, with the first failing check) or
+    `repaired` (kept in staging with the documented repair; one row per
+    repair). Reasons and repairs are defined in models/staging/*/base/*_checked.sql
+    and listed in DECISIONLOG.md ("Quarantine").
+-#}
+{%- set raw = var('raw_schema', 'raw') -%}
+{%- set ts = dbt.type_string() -%}
+{%- set tables = [
+    {'model': 'base_crm__accounts_checked', 'table': 'accounts', 'key': 'account_id', 'repairs': [
+        ('is_unknown_parent', 'unknown_parent', "'parent_account_id ' || parent_account_id || ' is not an accepted account; set to null'"),
+        ('is_future_churn', 'future_timestamp', "'churned_at ' || cast(churned_at as " ~ ts ~ ") || ' is in the future; set to null'"),
+        ('is_churn_before_creation', 'churn_before_creation', "'churned_at before created_at; set to null'"),
+        ('is_null_flag', 'null_flag', "'is_internal is null; set to false'"),
+        ('is_negative_amount', 'negative_amount', "'arr ' || cast(arr_amount as " ~ ts ~ ") || ' is negative; set to null'"),
+    ]},
+    {'model': 'base_crm__contacts_checked', 'table': 'contacts', 'key': 'contact_id', 'repairs': []},
+    {'model': 'base_crm__subscription_events_checked', 'table': 'subscription_events', 'key': 'subscription_event_id', 'repairs': []},
+    {'model': 'base_helpdesk__tickets_checked', 'table': 'tickets', 'key': 'ticket_id', 'repairs': [
+        ('is_response_before_creation', 'response_before_creation', "'first_response_at before created_at; set to null'"),
+        ('is_solved_before_creation', 'solved_before_creation', "'solved_at before created_at; set to null'"),
+        ('is_future_optional_timestamp', 'future_timestamp', "'first_response_at or solved_at is in the future; set to null'"),
+        ('is_unknown_category', 'unknown_value', "'category ' || coalesce(category, '(null)') || ' is unknown; set to other'"),
+        ('is_unknown_priority', 'unknown_value', "'priority ' || coalesce(priority, '(null)') || ' is unknown; set to normal'"),
+        ('is_unknown_status', 'unknown_value', "'status ' || coalesce(status, '(null)') || ' is unknown; set to solved when solved_at is set, else open'"),
+        ('is_negative_duration', 'negative_duration', "'handle_minutes ' || cast(handle_minutes as " ~ ts ~ ") || ' is negative; set to null'"),
+        ('is_negative_count', 'negative_count', "'reopen_count ' || cast(reopen_count as " ~ ts ~ ") || ' is negative; set to null'"),
+        ('is_unknown_requester', 'unknown_contact', "'requester ' || requester_contact_id || ' is not an accepted contact; set to null (the account is known)'"),
+    ]},
+    {'model': 'base_product__usage_events_checked', 'table': 'usage_events', 'key': 'event_id', 'repairs': []},
+    {'model': 'base_surveys__survey_responses_checked', 'table': 'survey_responses', 'key': 'response_id', 'repairs': [
+        ('is_unknown_ticket', 'unknown_ticket', "'ticket_id ' || ticket_id || ' is not an accepted ticket; set to null'"),
+        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
+    ]},
+    {'model': 'base_marketing__touchpoints_checked', 'table': 'touchpoints', 'key': 'touchpoint_id', 'repairs': [
+        ('is_missing_type', 'unknown_value', "'touchpoint_type is empty; set to other'"),
+        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
+    ]},
+] %}
+
+with
+
+problems as (
+
+    {% for t in tables -%}
+        select
+            '{{ raw }}.{{ t.table }}' as source_table,
+            {{ t.key }} as source_key,
+            'rejected' as severity,
+            rejection_reason as reason,
+            rejection_detail as detail,
+            raw_record,
+            loaded_at
+        from {{ ref(t.model) }}
+        where rejection_reason is not null
+        {%- for flag, reason, detail in t.repairs %}
+            union all
+            select
+                '{{ raw }}.{{ t.table }}' as source_table,
+                {{ t.key }} as source_key,
+                'repaired' as severity,
+                '{{ reason }}' as reason,
+                {{ detail }} as detail,
+                raw_record,
+                loaded_at
+            from {{ ref(t.model) }}
+            where rejection_reason is null and {{ flag }}
+        {%- endfor %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        source_table,
+        source_key,
+        severity,
+        reason,
+        detail,
+        raw_record,
+        loaded_at,
+        {{ run_started_timestamp() }} as detected_at
+    from problems
+
+)
+
+select * from final

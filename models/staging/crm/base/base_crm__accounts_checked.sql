@@ -1,0 +1,94 @@
+-- Every raw account row, typed and checked: rejection_reason (first failing
+-- check) or null when accepted; repair flags for kept rows. stg_crm__accounts
+-- keeps the accepted rows, marts.rejected_rows lists every problem row.
+{%- set relation = source('crm', 'accounts') %}
+
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+framed as (
+
+    select
+        {{ row_to_json('source') }} as raw_record,
+        {{ loaded_at_expr(relation) }} as loaded_at,
+        {{ as_key('source.account_id') }} as account_id,
+        trim(cast(source.account_name as {{ dbt.type_string() }})) as account_name,
+        {{ as_enum('source.segment') }} as segment,
+        {{ as_key('source.parent_account_id') }} as parent_account_id,
+        {{ try_cast_as(to_utc_timestamp('source.created_at'), dbt.type_timestamp()) }} as created_at,
+        {{ try_cast_as(to_utc_timestamp('source.churned_at'), dbt.type_timestamp()) }} as churned_at,
+        {{ try_cast_as('source.is_internal', 'boolean') }} as is_internal,
+        {{ try_cast_as('source.arr', dbt.type_numeric()) }} as arr_amount
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ duplicate_ranks('account_id', [
+            'account_id', 'account_name', 'segment', 'parent_account_id', 'created_at',
+            'churned_at', 'is_internal', 'arr_amount'
+        ]) }}
+    from framed
+
+),
+
+{%- set checks = [
+    ('account_id is null', 'null_key', "'account_id is null'"),
+    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.accounts'"),
+    ('version_number > 1', 'duplicate_key', "'account_id ' || account_id || ' appears with other content; the latest loaded version is kept'"),
+    ('created_at is null', 'null_timestamp', "'created_at is null or not a timestamp'"),
+    ('created_at > ' ~ run_started_timestamp(), 'future_timestamp', "'created_at ' || cast(created_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+] %}
+
+checked as (
+
+    select
+        *,
+        {{ first_failing(checks, 'reason') }} as rejection_reason,
+        {{ first_failing(checks, 'detail') }} as rejection_detail
+    from ranked
+
+),
+
+accepted_keys as (
+
+    select account_id from checked where rejection_reason is null
+
+),
+
+final as (
+
+    select
+        checked.raw_record,
+        checked.loaded_at,
+        checked.rejection_reason,
+        checked.rejection_detail,
+        checked.account_id,
+        checked.account_name,
+        checked.segment,
+        checked.created_at,
+        checked.is_internal,
+        checked.arr_amount,
+        checked.parent_account_id,
+        checked.churned_at,
+        -- repairs (applied in stg_crm__accounts, listed in marts.rejected_rows)
+        checked.parent_account_id is not null and parents.account_id is null as is_unknown_parent,
+        checked.churned_at > {{ run_started_timestamp() }} as is_future_churn,
+        checked.churned_at < checked.created_at as is_churn_before_creation,
+        checked.is_internal is null as is_null_flag,
+        checked.arr_amount < 0 as is_negative_amount
+    from checked
+    left join accepted_keys as parents
+        on checked.parent_account_id = parents.account_id
+
+)
+
+select * from final

@@ -1,0 +1,103 @@
+-- Every raw ticket row, typed and checked (see base_crm__accounts_checked).
+-- Rejected: no key, duplicates, no or future creation time, unknown account,
+-- unknown requester (no account given), neither. Repaired (kept): response or
+-- solve before creation or in the future (set null), unknown category (other),
+-- priority (normal) or status (solved/open), negative handling time or reopen
+-- count (set null). A ticket is real friction even when some fields are wrong.
+{%- set relation = source('helpdesk', 'tickets') %}
+{%- set ts = dbt.type_string() %}
+
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+accounts as (
+
+    select account_id from {{ ref('stg_crm__accounts') }}
+
+),
+
+contacts as (
+
+    select contact_id from {{ ref('stg_crm__contacts') }}
+
+),
+
+framed as (
+
+    select
+        {{ row_to_json('source') }} as raw_record,
+        {{ loaded_at_expr(relation) }} as loaded_at,
+        {{ as_key('source.ticket_id') }} as ticket_id,
+        {{ as_key('source.account_id') }} as account_id,
+        {{ as_key('source.requester_id') }} as requester_contact_id,
+        {{ try_cast_as(to_utc_timestamp('source.created_at'), dbt.type_timestamp()) }} as created_at,
+        {{ try_cast_as(to_utc_timestamp('source.first_response_at'), dbt.type_timestamp()) }} as first_responded_at,
+        {{ try_cast_as(to_utc_timestamp('source.solved_at'), dbt.type_timestamp()) }} as solved_at,
+        {{ as_enum('source.status') }} as status,
+        {{ as_enum('source.category') }} as category,
+        {{ as_enum('source.priority') }} as priority,
+        {{ as_enum('source.channel') }} as channel,
+        {{ try_cast_as('source.handle_minutes', dbt.type_int()) }} as handle_minutes,
+        {{ try_cast_as('source.reopen_count', dbt.type_int()) }} as reopen_count
+    from source
+
+),
+
+ranked as (
+
+    select
+        framed.*,
+        accounts.account_id is not null as is_known_account,
+        contacts.contact_id is not null as is_known_requester,
+        {{ duplicate_ranks('framed.ticket_id', [
+            'framed.ticket_id', 'framed.account_id', 'framed.requester_contact_id',
+            'framed.created_at', 'framed.first_responded_at', 'framed.solved_at', 'framed.status',
+            'framed.category', 'framed.priority', 'framed.channel', 'framed.handle_minutes',
+            'framed.reopen_count'
+        ]) }}
+    from framed
+    left join accounts
+        on framed.account_id = accounts.account_id
+    left join contacts
+        on framed.requester_contact_id = contacts.contact_id
+
+),
+
+{%- set checks = [
+    ('ticket_id is null', 'null_key', "'ticket_id is null'"),
+    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.tickets'"),
+    ('version_number > 1', 'duplicate_key', "'ticket_id ' || ticket_id || ' appears with other content; the latest loaded version is kept'"),
+    ('created_at is null', 'null_timestamp', "'created_at is null or not a timestamp'"),
+    ('created_at > ' ~ run_started_timestamp(), 'future_timestamp', "'created_at ' || cast(created_at as " ~ ts ~ ") || ' is in the future'"),
+    ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
+    ('account_id is null and requester_contact_id is not null and not is_known_requester', 'unknown_contact', "'no account, and requester ' || requester_contact_id || ' is not an accepted contact'"),
+    ('account_id is null and requester_contact_id is null', 'unattributable', "'neither account_id nor requester_id'"),
+] %}
+
+final as (
+
+    select
+        *,
+        {{ first_failing(checks, 'reason') }} as rejection_reason,
+        {{ first_failing(checks, 'detail') }} as rejection_detail,
+        first_responded_at < created_at as is_response_before_creation,
+        solved_at < created_at as is_solved_before_creation,
+        first_responded_at > {{ run_started_timestamp() }} or solved_at > {{ run_started_timestamp() }}
+            as is_future_optional_timestamp,
+        coalesce(category, '') not in ('question', 'bug', 'feature_request', 'complaint', 'other')
+            as is_unknown_category,
+        coalesce(priority, '') not in ('low', 'normal', 'high', 'urgent') as is_unknown_priority,
+        coalesce(status, '') not in ('new', 'open', 'pending', 'solved', 'closed') as is_unknown_status,
+        requester_contact_id is not null and not is_known_requester as is_unknown_requester,
+        handle_minutes < 0 as is_negative_duration,
+        reopen_count < 0 as is_negative_count
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,95 @@
+-- Every raw survey answer row, typed and checked (see base_crm__accounts_checked).
+-- Rejected: no key, duplicates, no or future time, unknown survey type, score
+-- out of its type's range, unknown account, unknown contact (no account
+-- given), neither. Repaired: a ticket_id that is not an accepted ticket (set null).
+{%- set relation = source('surveys', 'survey_responses') %}
+
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+accounts as (
+
+    select account_id from {{ ref('stg_crm__accounts') }}
+
+),
+
+contacts as (
+
+    select contact_id from {{ ref('stg_crm__contacts') }}
+
+),
+
+tickets as (
+
+    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+
+),
+
+framed as (
+
+    select
+        {{ row_to_json('source') }} as raw_record,
+        {{ loaded_at_expr(relation) }} as loaded_at,
+        {{ as_key('source.response_id') }} as response_id,
+        {{ as_key('source.account_id') }} as account_id,
+        {{ as_key('source.contact_id') }} as contact_id,
+        {{ as_key('source.ticket_id') }} as ticket_id,
+        {{ as_enum('source.survey_type') }} as survey_type,
+        {{ try_cast_as('source.score', dbt.type_int()) }} as score,
+        nullif(trim(cast(source.comment as {{ dbt.type_string() }})), '') as comment_text,
+        {{ try_cast_as(to_utc_timestamp('source.responded_at'), dbt.type_timestamp()) }} as responded_at
+    from source
+
+),
+
+ranked as (
+
+    select
+        framed.*,
+        accounts.account_id is not null as is_known_account,
+        contacts.contact_id is not null as is_known_contact,
+        framed.ticket_id is not null and tickets.ticket_id is null as is_unknown_ticket,
+        {{ duplicate_ranks('framed.response_id', [
+            'framed.response_id', 'framed.account_id', 'framed.contact_id', 'framed.ticket_id',
+            'framed.survey_type', 'framed.score', 'framed.comment_text', 'framed.responded_at'
+        ]) }}
+    from framed
+    left join accounts
+        on framed.account_id = accounts.account_id
+    left join contacts
+        on framed.contact_id = contacts.contact_id
+    left join tickets
+        on framed.ticket_id = tickets.ticket_id
+
+),
+
+{%- set checks = [
+    ('response_id is null', 'null_key', "'response_id is null'"),
+    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.survey_responses'"),
+    ('version_number > 1', 'duplicate_key', "'response_id ' || response_id || ' appears with other content; the latest loaded version is kept'"),
+    ('responded_at is null', 'null_timestamp', "'responded_at is null or not a timestamp'"),
+    ('responded_at > ' ~ run_started_timestamp(), 'future_timestamp', "'responded_at ' || cast(responded_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+    ("coalesce(survey_type, '') not in ('nps', 'csat', 'like')", 'unknown_value', "'survey_type ' || coalesce(survey_type, '(null)') || ' is not nps, csat or like'"),
+    ("score is null or (survey_type = 'nps' and score not between 0 and 10) or (survey_type = 'csat' and score not between 1 and 5) or (survey_type = 'like' and score not in (0, 1))", 'score_out_of_range', "survey_type || ' score ' || coalesce(cast(score as " ~ dbt.type_string() ~ "), '(null)') || ' is outside its range (nps 0-10, csat 1-5, like 0/1)'"),
+    ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
+    ('account_id is null and contact_id is not null and not is_known_contact', 'unknown_contact', "'no account, and contact ' || contact_id || ' is not an accepted contact'"),
+    ('account_id is null and contact_id is null', 'unattributable', "'neither account_id nor contact_id'"),
+] %}
+
+final as (
+
+    select
+        *,
+        {{ first_failing(checks, 'reason') }} as rejection_reason,
+        {{ first_failing(checks, 'detail') }} as rejection_detail,
+        contact_id is not null and not is_known_contact as is_unknown_contact
+    from ranked
+
+)
+
+select * from final
