@@ -14,7 +14,9 @@ history as (
 
 today as (
 
-    select account_id, band
+    select
+        account_id,
+        band
     from history
     where score_date = {{ as_of_date() }}
 
@@ -22,7 +24,9 @@ today as (
 
 month_ago as (
 
-    select account_id, band
+    select
+        account_id,
+        band
     from history
     where score_date = {{ add_days(as_of_date(), -30) }}
 

@@ -150,7 +150,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         env = project.dbt_env(root, Path(tmp) / "lint.duckdb")
         sqlfluff = Path(sys.executable).parent / "sqlfluff"
         executable = str(sqlfluff if sqlfluff.exists() else "sqlfluff")
-        cmd = [executable, "lint", *(args.paths or ["models"])]
+        cmd = [executable, "lint", *(args.paths or ["models", "analyses"])]
         return subprocess.run(cmd, cwd=root, env=env).returncode
 
 

@@ -28,8 +28,8 @@ final as (
         account_id,
         account_name,
         segment,
-        case when is_unknown_parent then null else parent_account_id end as parent_account_id,
         created_at,
+        case when is_unknown_parent then null else parent_account_id end as parent_account_id,
         case when is_future_churn or is_churn_before_creation then null else churned_at end as churned_at,
         coalesce(is_internal, false) as is_internal,
         case when is_negative_amount then null else arr_amount end as arr_amount

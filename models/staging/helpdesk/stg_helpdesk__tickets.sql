@@ -50,10 +50,11 @@ final as (
     select
         ticket_id,
         account_id,
-        case when is_unknown_requester then null else requester_contact_id end as requester_contact_id,
         created_at,
         kept_first_responded_at as first_responded_at,
         kept_solved_at as solved_at,
+        channel,
+        case when is_unknown_requester then null else requester_contact_id end as requester_contact_id,
         case
             when not is_unknown_status then status
             when kept_solved_at is not null then 'solved'
@@ -61,7 +62,6 @@ final as (
         end as status,
         case when is_unknown_category then 'other' else category end as category,
         case when is_unknown_priority then 'normal' else priority end as priority,
-        channel,
         case when is_negative_duration then null else handle_minutes end as handle_minutes,
         case when is_negative_count then null else reopen_count end as reopen_count
     from repaired_times

@@ -22,10 +22,10 @@ final as (
     select
         touchpoint_id,
         account_id,
-        case when is_unknown_contact then null else contact_id end as contact_id,
-        case when is_missing_type then 'other' else touchpoint_type end as touchpoint_type,
         detail,
-        occurred_at
+        occurred_at,
+        case when is_unknown_contact then null else contact_id end as contact_id,
+        case when is_missing_type then 'other' else touchpoint_type end as touchpoint_type
     from checked
 
 )

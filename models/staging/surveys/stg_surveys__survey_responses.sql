@@ -24,12 +24,12 @@ final as (
     select
         response_id,
         account_id,
-        case when is_unknown_contact then null else contact_id end as contact_id,
-        case when is_unknown_ticket then null else ticket_id end as ticket_id,
         survey_type,
         score,
         comment_text,
         responded_at,
+        case when is_unknown_contact then null else contact_id end as contact_id,
+        case when is_unknown_ticket then null else ticket_id end as ticket_id,
         comment_text is not null as has_comment
     from checked
 

@@ -60,7 +60,8 @@ checked as (
 
 accepted_keys as (
 
-    select account_id from checked where rejection_reason is null
+    select account_id from checked
+    where rejection_reason is null
 
 ),
 

@@ -13,7 +13,10 @@ source as (
 
 accounts as (
 
-    select account_id, created_at from {{ ref('stg_crm__accounts') }}
+    select
+        account_id,
+        created_at
+    from {{ ref('stg_crm__accounts') }}
 
 ),
 
@@ -35,8 +38,8 @@ ranked as (
 
     select
         framed.*,
-        accounts.account_id is not null as is_known_account,
         accounts.created_at as account_created_at,
+        accounts.account_id is not null as is_known_account,
         {{ duplicate_ranks('framed.event_id', [
             'framed.event_id', 'framed.account_id', 'framed.user_id', 'framed.event_name',
             'framed.occurred_at'
