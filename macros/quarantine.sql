@@ -83,3 +83,17 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#- The checks every raw table gets first, in order: key present, not an exact
+    copy, not an older version of the key, required timestamp present and not
+    in the future. Returns (condition, reason, detail) tuples for first_failing. -#}
+{% macro common_checks(key, table, timestamp_column) -%}
+    {%- set ts = dbt.type_string() -%}
+    {{ return([
+        (key ~ ' is null', 'null_key', "'" ~ key ~ " is null'"),
+        ('copy_number > 1', 'duplicate_row', "'exact copy of another row of " ~ var('raw_schema', 'raw') ~ "." ~ table ~ "'"),
+        ('version_number > 1', 'duplicate_key', "'" ~ key ~ " ' || " ~ key ~ " || ' appears with other content; the latest loaded version is kept'"),
+        (timestamp_column ~ ' is null', 'null_timestamp', "'" ~ timestamp_column ~ " is null or not a timestamp'"),
+        (timestamp_column ~ ' > ' ~ run_started_timestamp(), 'future_timestamp', "'" ~ timestamp_column ~ " ' || cast(" ~ timestamp_column ~ " as " ~ ts ~ ") || ' is in the future'"),
+    ]) }}
+{%- endmacro %}

@@ -40,13 +40,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('account_id is null', 'null_key', "'account_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.accounts'"),
-    ('version_number > 1', 'duplicate_key', "'account_id ' || account_id || ' appears with other content; the latest loaded version is kept'"),
-    ('created_at is null', 'null_timestamp', "'created_at is null or not a timestamp'"),
-    ('created_at > ' ~ run_started_timestamp(), 'future_timestamp', "'created_at ' || cast(created_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
-] %}
+{%- set checks = common_checks('account_id', 'accounts', 'created_at') %}
 
 checked as (
 

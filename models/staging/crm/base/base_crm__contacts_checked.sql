@@ -42,12 +42,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('contact_id is null', 'null_key', "'contact_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.contacts'"),
-    ('version_number > 1', 'duplicate_key', "'contact_id ' || contact_id || ' appears with other content; the latest loaded version is kept'"),
-    ('created_at is null', 'null_timestamp', "'created_at is null or not a timestamp'"),
-    ('created_at > ' ~ run_started_timestamp(), 'future_timestamp', "'created_at ' || cast(created_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+{%- set checks = common_checks('contact_id', 'contacts', 'created_at') + [
     ('not is_known_account', 'unknown_account', "'account ' || coalesce(account_id, '(null)') || ' is not an accepted account'"),
 ] %}
 

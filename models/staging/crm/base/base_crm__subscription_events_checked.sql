@@ -44,12 +44,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('subscription_event_id is null', 'null_key', "'subscription_event_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.subscription_events'"),
-    ('version_number > 1', 'duplicate_key', "'subscription_event_id ' || subscription_event_id || ' appears with other content; the latest loaded version is kept'"),
-    ('occurred_at is null', 'null_timestamp', "'occurred_at is null or not a timestamp'"),
-    ('occurred_at > ' ~ run_started_timestamp(), 'future_timestamp', "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+{%- set checks = common_checks('subscription_event_id', 'subscription_events', 'occurred_at') + [
     ("coalesce(event_type, '') not in ('new', 'renewal', 'expansion', 'contraction', 'cancellation')", 'unknown_value', "'event_type ' || coalesce(event_type, '(null)') || ' is not new, renewal, expansion, contraction or cancellation'"),
     ('not is_known_account', 'unknown_account', "'account ' || coalesce(account_id, '(null)') || ' is not an accepted account'"),
 ] %}

@@ -68,12 +68,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('ticket_id is null', 'null_key', "'ticket_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.tickets'"),
-    ('version_number > 1', 'duplicate_key', "'ticket_id ' || ticket_id || ' appears with other content; the latest loaded version is kept'"),
-    ('created_at is null', 'null_timestamp', "'created_at is null or not a timestamp'"),
-    ('created_at > ' ~ run_started_timestamp(), 'future_timestamp', "'created_at ' || cast(created_at as " ~ ts ~ ") || ' is in the future'"),
+{%- set checks = common_checks('ticket_id', 'tickets', 'created_at') + [
     ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
     ('account_id is null and requester_contact_id is not null and not is_known_requester', 'unknown_contact', "'no account, and requester ' || requester_contact_id || ' is not an accepted contact'"),
     ('account_id is null and requester_contact_id is null', 'unattributable', "'neither account_id nor requester_id'"),

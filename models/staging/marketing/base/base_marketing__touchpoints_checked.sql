@@ -56,12 +56,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('touchpoint_id is null', 'null_key', "'touchpoint_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.touchpoints'"),
-    ('version_number > 1', 'duplicate_key', "'touchpoint_id ' || touchpoint_id || ' appears with other content; the latest loaded version is kept'"),
-    ('occurred_at is null', 'null_timestamp', "'occurred_at is null or not a timestamp'"),
-    ('occurred_at > ' ~ run_started_timestamp(), 'future_timestamp', "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+{%- set checks = common_checks('touchpoint_id', 'touchpoints', 'occurred_at') + [
     ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
     ('account_id is null and contact_id is not null and not is_known_contact', 'unknown_contact', "'no account, and contact ' || contact_id || ' is not an accepted contact'"),
     ('account_id is null and contact_id is null', 'unattributable', "'neither account_id nor contact_id'"),

@@ -50,12 +50,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('event_id is null', 'null_key', "'event_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.usage_events'"),
-    ('version_number > 1', 'duplicate_key', "'event_id ' || event_id || ' appears with other content; the latest loaded version is kept'"),
-    ('occurred_at is null', 'null_timestamp', "'occurred_at is null or not a timestamp'"),
-    ('occurred_at > ' ~ run_started_timestamp(), 'future_timestamp', "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+{%- set checks = common_checks('event_id', 'usage_events', 'occurred_at') + [
     ('not is_known_account', 'unknown_account', "'account ' || coalesce(account_id, '(null)') || ' is not an accepted account'"),
     ('occurred_at < account_created_at', 'before_account_created', "'event at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' before the account was created (' || cast(account_created_at as " ~ dbt.type_string() ~ ") || ')'"),
 ] %}

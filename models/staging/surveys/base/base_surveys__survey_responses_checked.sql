@@ -68,12 +68,7 @@ ranked as (
 
 ),
 
-{%- set checks = [
-    ('response_id is null', 'null_key', "'response_id is null'"),
-    ('copy_number > 1', 'duplicate_row', "'exact copy of another row of raw.survey_responses'"),
-    ('version_number > 1', 'duplicate_key', "'response_id ' || response_id || ' appears with other content; the latest loaded version is kept'"),
-    ('responded_at is null', 'null_timestamp', "'responded_at is null or not a timestamp'"),
-    ('responded_at > ' ~ run_started_timestamp(), 'future_timestamp', "'responded_at ' || cast(responded_at as " ~ dbt.type_string() ~ ") || ' is in the future'"),
+{%- set checks = common_checks('response_id', 'survey_responses', 'responded_at') + [
     ("coalesce(survey_type, '') not in ('nps', 'csat', 'like')", 'unknown_value', "'survey_type ' || coalesce(survey_type, '(null)') || ' is not nps, csat or like'"),
     ("score is null or (survey_type = 'nps' and score not between 0 and 10) or (survey_type = 'csat' and score not between 1 and 5) or (survey_type = 'like' and score not in (0, 1))", 'score_out_of_range', "survey_type || ' score ' || coalesce(cast(score as " ~ dbt.type_string() ~ "), '(null)') || ' is outside its range (nps 0-10, csat 1-5, like 0/1)'"),
     ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
