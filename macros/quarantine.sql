@@ -62,14 +62,16 @@
 {%- endmacro %}
 
 {#- Copy number among exact duplicates (same content in every contract column;
-    the first, latest loaded, is 1) and version number among rows sharing a key
-    (latest loaded first). -#}
+    the latest loaded is 1) and version rank among rows sharing a key (latest
+    loaded first). Both order the same way, and the version is a dense rank, so
+    identical copies share a version and the copy kept is always version 1:
+    exactly one row per key survives both checks. -#}
 {% macro duplicate_ranks(key, contract_columns) -%}
     row_number() over (
         partition by {{ contract_columns | join(', ') }}
-        order by loaded_at desc nulls last, raw_record
+        order by loaded_at desc nulls last, raw_record desc
     ) as copy_number,
-    row_number() over (
+    dense_rank() over (
         partition by {{ key }}
         order by loaded_at desc nulls last, raw_record desc
     ) as version_number
