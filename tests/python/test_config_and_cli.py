@@ -58,7 +58,7 @@ def test_bad_configuration_fails_with_named_problems(tiny: Warehouse, tmp_path: 
     )
     bad.write_seed(
         "health_overrides",
-        "account_id,criterion,override_score,reason,author,expires_on\n"
+        "account_id,criterion,value,reason,author,expires_on\n"
         "acc_999999,overall,80,call went well,csm1,2026-12-31\n",
     )
     result = _validate(bad, {"min_coverage_pct": 150})

@@ -306,3 +306,35 @@ def test_config_change_recomputes_daily_history(small_copy: Warehouse) -> None:
     assert new_version != old_version
     versions = small_copy.query("select distinct config_version from marts.health_score_daily")
     assert versions == [(new_version,)]
+
+
+def test_overrides_show_in_marts_until_they_expire(small_copy: Warehouse) -> None:
+    accounts = [
+        r[0]
+        for r in small_copy.query(
+            "select account_id from marts.health_score where health_score between 10 and 60 "
+            "and not is_internal order by account_id limit 2"
+        )
+    ]
+    overall, criterion = accounts
+    small_copy.write_seed(
+        "health_overrides",
+        "account_id,criterion,value,reason,author,expires_on\n"
+        f"{overall},overall,95,signed a 3-year renewal,csm1,2026-12-31\n"
+        f"{criterion},satisfaction,0,angry call with the sponsor,csm2,2026-12-31\n"
+        f"{criterion},engagement,100,expired judgement,csm2,2026-06-29\n",
+    )
+    small_copy.build(SMALL_AS_OF, full_refresh=True)
+    score, band, is_overridden = small_copy.query(
+        "select health_score, band, is_overridden from marts.health_score where account_id = ?",
+        [overall],
+    )[0]
+    assert (score, band, is_overridden) == (95, "healthy", True)
+    rows = dict(
+        small_copy.query(
+            "select criterion, criterion_score from marts.health_score_criteria "
+            "where account_id = ? and is_overridden",
+            [criterion],
+        )
+    )
+    assert rows == {"satisfaction": 0.0}  # the engagement override expired the day before

@@ -13,7 +13,7 @@ overrides as (
     select
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         criterion,
-        override_score,
+        cast(value as {{ dbt.type_int() }}) as override_score,
         reason,
         author,
         expires_on
