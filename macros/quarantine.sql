@@ -99,3 +99,17 @@
         (timestamp_column ~ ' > ' ~ run_started_timestamp(), 'future_timestamp', "'" ~ timestamp_column ~ " ' || cast(" ~ timestamp_column ~ " as " ~ ts ~ ") || ' is in the future'"),
     ]) }}
 {%- endmacro %}
+
+{#- The quarantined raw tables: source, table, checked base model, staging model, key.
+    rejected_rows, data_quality_summary and the reconciliation test iterate over it. -#}
+{% macro quarantined_tables() -%}
+    {{ return([
+        {'source': 'crm', 'table': 'accounts', 'checked': 'base_crm__accounts_checked', 'staging': 'stg_crm__accounts', 'key': 'account_id'},
+        {'source': 'crm', 'table': 'contacts', 'checked': 'base_crm__contacts_checked', 'staging': 'stg_crm__contacts', 'key': 'contact_id'},
+        {'source': 'crm', 'table': 'subscription_events', 'checked': 'base_crm__subscription_events_checked', 'staging': 'stg_crm__subscription_events', 'key': 'subscription_event_id'},
+        {'source': 'helpdesk', 'table': 'tickets', 'checked': 'base_helpdesk__tickets_checked', 'staging': 'stg_helpdesk__tickets', 'key': 'ticket_id'},
+        {'source': 'product', 'table': 'usage_events', 'checked': 'base_product__usage_events_checked', 'staging': 'stg_product__usage_events', 'key': 'event_id'},
+        {'source': 'surveys', 'table': 'survey_responses', 'checked': 'base_surveys__survey_responses_checked', 'staging': 'stg_surveys__survey_responses', 'key': 'response_id'},
+        {'source': 'marketing', 'table': 'touchpoints', 'checked': 'base_marketing__touchpoints_checked', 'staging': 'stg_marketing__touchpoints', 'key': 'touchpoint_id'},
+    ]) }}
+{%- endmacro %}

@@ -3,28 +3,20 @@
 -- 'rejected'. Returns the tables where the counts differ.
 {{ config(severity='error') }}
 {%- set raw = var('raw_schema', 'raw') -%}
-{%- set tables = [
-    ('crm', 'accounts', 'stg_crm__accounts'),
-    ('crm', 'contacts', 'stg_crm__contacts'),
-    ('crm', 'subscription_events', 'stg_crm__subscription_events'),
-    ('helpdesk', 'tickets', 'stg_helpdesk__tickets'),
-    ('product', 'usage_events', 'stg_product__usage_events'),
-    ('surveys', 'survey_responses', 'stg_surveys__survey_responses'),
-    ('marketing', 'touchpoints', 'stg_marketing__touchpoints'),
-] %}
+{%- set tables = quarantined_tables() %}
 
 with
 
 counts as (
 
-    {% for source_name, table, staging_model in tables -%}
+    {% for t in tables -%}
         select
-            '{{ raw }}.{{ table }}' as source_table,
-            (select count(*) from {{ source(source_name, table) }}) as raw_rows,
-            (select count(*) from {{ ref(staging_model) }}) as accepted_rows,
+            '{{ raw }}.{{ t.table }}' as source_table,
+            (select count(*) from {{ source(t.source, t.table) }}) as raw_rows,
+            (select count(*) from {{ ref(t.staging) }}) as accepted_rows,
             (
                 select count(*) from {{ ref('rejected_rows') }}
-                where source_table = '{{ raw }}.{{ table }}' and severity = 'rejected'
+                where source_table = '{{ raw }}.{{ t.table }}' and severity = 'rejected'
             ) as rejected_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -3,27 +3,19 @@
 -- data quality over time. One row per source table, load date, severity and
 -- reason; severity `accepted` carries the accepted count.
 {%- set raw = var('raw_schema', 'raw') -%}
-{%- set tables = [
-    ('base_crm__accounts_checked', 'accounts'),
-    ('base_crm__contacts_checked', 'contacts'),
-    ('base_crm__subscription_events_checked', 'subscription_events'),
-    ('base_helpdesk__tickets_checked', 'tickets'),
-    ('base_product__usage_events_checked', 'usage_events'),
-    ('base_surveys__survey_responses_checked', 'survey_responses'),
-    ('base_marketing__touchpoints_checked', 'touchpoints'),
-] %}
+{%- set tables = quarantined_tables() %}
 
 with
 
 arrived as (
 
-    {% for model, table in tables -%}
+    {% for t in tables -%}
         select
-            '{{ raw }}.{{ table }}' as source_table,
+            '{{ raw }}.{{ t.table }}' as source_table,
             {{ to_date('loaded_at') }} as load_date,
             case when rejection_reason is null then 'accepted' else 'rejected' end as severity,
             coalesce(rejection_reason, 'accepted') as reason
-        from {{ ref(model) }}
+        from {{ ref(t.checked) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -7,17 +7,17 @@
 -#}
 {%- set raw = var('raw_schema', 'raw') -%}
 {%- set ts = dbt.type_string() -%}
-{%- set tables = [
-    {'model': 'base_crm__accounts_checked', 'table': 'accounts', 'key': 'account_id', 'repairs': [
+{%- set repairs = {
+    'accounts': [
         ('is_unknown_parent', 'unknown_parent', "'parent_account_id ' || parent_account_id || ' is not an accepted account; set to null'"),
         ('is_future_churn', 'future_timestamp', "'churned_at ' || cast(churned_at as " ~ ts ~ ") || ' is in the future; set to null'"),
         ('is_churn_before_creation', 'churn_before_creation', "'churned_at before created_at; set to null'"),
         ('is_null_flag', 'null_flag', "'is_internal is null; set to false'"),
         ('is_negative_amount', 'negative_amount', "'arr ' || cast(arr_amount as " ~ ts ~ ") || ' is negative; set to null'"),
-    ]},
-    {'model': 'base_crm__contacts_checked', 'table': 'contacts', 'key': 'contact_id', 'repairs': []},
-    {'model': 'base_crm__subscription_events_checked', 'table': 'subscription_events', 'key': 'subscription_event_id', 'repairs': []},
-    {'model': 'base_helpdesk__tickets_checked', 'table': 'tickets', 'key': 'ticket_id', 'repairs': [
+    ],
+    'contacts': [],
+    'subscription_events': [],
+    'tickets': [
         ('is_response_before_creation', 'response_before_creation', "'first_response_at before created_at; set to null'"),
         ('is_solved_before_creation', 'solved_before_creation', "'solved_at before created_at; set to null'"),
         ('is_future_optional_timestamp', 'future_timestamp', "'first_response_at or solved_at is in the future; set to null'"),
@@ -27,17 +27,18 @@
         ('is_negative_duration', 'negative_duration', "'handle_minutes ' || cast(handle_minutes as " ~ ts ~ ") || ' is negative; set to null'"),
         ('is_negative_count', 'negative_count', "'reopen_count ' || cast(reopen_count as " ~ ts ~ ") || ' is negative; set to null'"),
         ('is_unknown_requester', 'unknown_contact', "'requester ' || requester_contact_id || ' is not an accepted contact; set to null (the account is known)'"),
-    ]},
-    {'model': 'base_product__usage_events_checked', 'table': 'usage_events', 'key': 'event_id', 'repairs': []},
-    {'model': 'base_surveys__survey_responses_checked', 'table': 'survey_responses', 'key': 'response_id', 'repairs': [
+    ],
+    'usage_events': [],
+    'survey_responses': [
         ('is_unknown_ticket', 'unknown_ticket', "'ticket_id ' || ticket_id || ' is not an accepted ticket; set to null'"),
         ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
-    ]},
-    {'model': 'base_marketing__touchpoints_checked', 'table': 'touchpoints', 'key': 'touchpoint_id', 'repairs': [
+    ],
+    'touchpoints': [
         ('is_missing_type', 'unknown_value', "'touchpoint_type is empty; set to other'"),
         ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
-    ]},
-] %}
+    ],
+} %}
+{%- set tables = quarantined_tables() %}
 
 with
 
@@ -52,9 +53,9 @@ problems as (
             rejection_detail as detail,
             raw_record,
             loaded_at
-        from {{ ref(t.model) }}
+        from {{ ref(t.checked) }}
         where rejection_reason is not null
-        {%- for flag, reason, detail in t.repairs %}
+        {%- for flag, reason, detail in repairs.get(t.table, []) %}
             union all
             select
                 '{{ raw }}.{{ t.table }}' as source_table,
@@ -64,7 +65,7 @@ problems as (
                 {{ detail }} as detail,
                 raw_record,
                 loaded_at
-            from {{ ref(t.model) }}
+            from {{ ref(t.checked) }}
             where rejection_reason is null and {{ flag }}
         {%- endfor %}
         {% if not loop.last %}union all{% endif %}
