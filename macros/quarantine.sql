@@ -113,3 +113,16 @@
         {'source': 'marketing', 'table': 'touchpoints', 'checked': 'base_marketing__touchpoints_checked', 'staging': 'stg_marketing__touchpoints', 'key': 'touchpoint_id'},
     ]) }}
 {%- endmacro %}
+
+{#- The attribution checks of tables whose rows reach their account directly or
+    through a contact (tickets via the requester, survey answers, touchpoints):
+    unknown account, unknown contact when no account is given, neither.
+    contact_column is the typed column, contact_word names it in the detail,
+    raw_contact_column is the raw contract's name, known_flag the lookup flag. -#}
+{% macro attribution_checks(contact_column, contact_word, raw_contact_column, known_flag) -%}
+    {{ return([
+        ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
+        ('account_id is null and ' ~ contact_column ~ ' is not null and not ' ~ known_flag, 'unknown_contact', "'no account, and " ~ contact_word ~ " ' || " ~ contact_column ~ " || ' is not an accepted contact'"),
+        ('account_id is null and ' ~ contact_column ~ ' is null', 'unattributable', "'neither account_id nor " ~ raw_contact_column ~ "'"),
+    ]) }}
+{%- endmacro %}

@@ -20,7 +20,7 @@
     'tickets': [
         ('is_response_before_creation', 'response_before_creation', "'first_response_at before created_at; set to null'"),
         ('is_solved_before_creation', 'solved_before_creation', "'solved_at before created_at; set to null'"),
-        ('is_future_optional_timestamp', 'future_timestamp', "'first_response_at or solved_at is in the future; set to null'"),
+        ('(is_future_response or is_future_solve)', 'future_timestamp', "'first_response_at or solved_at is in the future; set to null'"),
         ('is_unknown_category', 'unknown_value', "'category ' || coalesce(category, '(null)') || ' is unknown; set to other'"),
         ('is_unknown_priority', 'unknown_value', "'priority ' || coalesce(priority, '(null)') || ' is unknown; set to normal'"),
         ('is_unknown_status', 'unknown_value', "'status ' || coalesce(status, '(null)') || ' is unknown; set to solved when solved_at is set, else open'"),

@@ -23,7 +23,9 @@ checked as (
         is_unknown_status,
         is_negative_duration,
         is_negative_count,
-        is_unknown_requester
+        is_unknown_requester,
+        is_future_response,
+        is_future_solve
     from {{ ref('base_helpdesk__tickets_checked') }}
     where rejection_reason is null
 
@@ -34,11 +36,11 @@ repaired_times as (
     select
         *,
         case
-            when is_response_before_creation or first_responded_at > {{ run_started_timestamp() }} then null
+            when is_response_before_creation or is_future_response then null
             else first_responded_at
         end as kept_first_responded_at,
         case
-            when is_solved_before_creation or solved_at > {{ run_started_timestamp() }} then null
+            when is_solved_before_creation or is_future_solve then null
             else solved_at
         end as kept_solved_at
     from checked

@@ -68,11 +68,8 @@ ranked as (
 
 ),
 
-{%- set checks = common_checks('ticket_id', 'tickets', 'created_at') + [
-    ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
-    ('account_id is null and requester_contact_id is not null and not is_known_requester', 'unknown_contact', "'no account, and requester ' || requester_contact_id || ' is not an accepted contact'"),
-    ('account_id is null and requester_contact_id is null', 'unattributable', "'neither account_id nor requester_id'"),
-] %}
+{%- set checks = common_checks('ticket_id', 'tickets', 'created_at')
+    + attribution_checks('requester_contact_id', 'requester', 'requester_id', 'is_known_requester') %}
 
 final as (
 
@@ -82,8 +79,8 @@ final as (
         {{ first_failing(checks, 'detail') }} as rejection_detail,
         first_responded_at < created_at as is_response_before_creation,
         solved_at < created_at as is_solved_before_creation,
-        first_responded_at > {{ run_started_timestamp() }} or solved_at > {{ run_started_timestamp() }}
-            as is_future_optional_timestamp,
+        first_responded_at > {{ run_started_timestamp() }} as is_future_response,
+        solved_at > {{ run_started_timestamp() }} as is_future_solve,
         coalesce(category, '') not in ('question', 'bug', 'feature_request', 'complaint', 'other')
             as is_unknown_category,
         coalesce(priority, '') not in ('low', 'normal', 'high', 'urgent') as is_unknown_priority,

@@ -56,11 +56,8 @@ ranked as (
 
 ),
 
-{%- set checks = common_checks('touchpoint_id', 'touchpoints', 'occurred_at') + [
-    ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
-    ('account_id is null and contact_id is not null and not is_known_contact', 'unknown_contact', "'no account, and contact ' || contact_id || ' is not an accepted contact'"),
-    ('account_id is null and contact_id is null', 'unattributable', "'neither account_id nor contact_id'"),
-] %}
+{%- set checks = common_checks('touchpoint_id', 'touchpoints', 'occurred_at')
+    + attribution_checks('contact_id', 'contact', 'contact_id', 'is_known_contact') %}
 
 final as (
 

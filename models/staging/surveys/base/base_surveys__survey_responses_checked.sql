@@ -71,10 +71,7 @@ ranked as (
 {%- set checks = common_checks('response_id', 'survey_responses', 'responded_at') + [
     ("coalesce(survey_type, '') not in ('nps', 'csat', 'like')", 'unknown_value', "'survey_type ' || coalesce(survey_type, '(null)') || ' is not nps, csat or like'"),
     ("score is null or (survey_type = 'nps' and score not between 0 and 10) or (survey_type = 'csat' and score not between 1 and 5) or (survey_type = 'like' and score not in (0, 1))", 'score_out_of_range', "survey_type || ' score ' || coalesce(cast(score as " ~ dbt.type_string() ~ "), '(null)') || ' is outside its range (nps 0-10, csat 1-5, like 0/1)'"),
-    ('account_id is not null and not is_known_account', 'unknown_account', "'account ' || account_id || ' is not an accepted account'"),
-    ('account_id is null and contact_id is not null and not is_known_contact', 'unknown_contact', "'no account, and contact ' || contact_id || ' is not an accepted contact'"),
-    ('account_id is null and contact_id is null', 'unattributable', "'neither account_id nor contact_id'"),
-] %}
+] + attribution_checks('contact_id', 'contact', 'contact_id', 'is_known_contact') %}
 
 final as (
 
