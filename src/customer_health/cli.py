@@ -148,9 +148,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     root = project.project_dir()
     with tempfile.TemporaryDirectory() as tmp:
         env = project.dbt_env(root, Path(tmp) / "lint.duckdb")
-        sqlfluff = Path(sys.executable).parent / "sqlfluff"
-        executable = str(sqlfluff if sqlfluff.exists() else "sqlfluff")
-        cmd = [executable, "lint", *(args.paths or ["models", "analyses"])]
+        cmd = [project.venv_executable("sqlfluff"), "lint", *(args.paths or ["models", "analyses"])]
         return subprocess.run(cmd, cwd=root, env=env).returncode
 
 

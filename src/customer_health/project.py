@@ -38,10 +38,15 @@ def default_as_of_date() -> dt.date:
     return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 
 
+def venv_executable(name: str) -> str:
+    """Return a command installed beside this Python interpreter (else the name, from PATH)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
 def dbt_executable() -> str:
     """Return the dbt executable installed beside this Python interpreter."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    return venv_executable("dbt")
 
 
 def dbt_env(root: Path, db_path: Path | None = None) -> dict[str, str]:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from customer_health import project
 from customer_health.generator import GeneratorConfig, write_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -75,16 +74,9 @@ class Warehouse:
     # -- dbt --------------------------------------------------------------
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run dbt in this copy; output is captured (shown when check fails)."""
-        env = dict(os.environ)
-        env.update(
-            DBT_PROFILES_DIR=str(self.root / "profiles"),
-            HEALTH_DUCKDB_PATH=str(self.db),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-            DBT_TARGET_PATH=str(self.root / "target"),
-            DBT_LOG_PATH=str(self.root / "logs"),
-        )
-        dbt = Path(sys.executable).parent / "dbt"
-        cmd = [str(dbt if dbt.exists() else "dbt"), *args, "--project-dir", str(self.root)]
+        env = project.dbt_env(self.root, self.db)
+        env.update(DBT_TARGET_PATH=str(self.root / "target"), DBT_LOG_PATH=str(self.root / "logs"))
+        cmd = [project.dbt_executable(), *args, "--project-dir", str(self.root)]
         result = subprocess.run(cmd, cwd=self.root, env=env, text=True, capture_output=True)
         if check and result.returncode != 0:
             raise AssertionError(
