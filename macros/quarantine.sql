@@ -5,21 +5,39 @@
     lists every problem row.
 -#}
 
-{#- The whole row of a table alias as JSON text. -#}
-{% macro row_to_json(alias) -%}
-    {{ return(adapter.dispatch('row_to_json', 'customer_health')(alias)) }}
+{#- The whole raw row of a table alias as one struct value (kept in flight,
+    never stored), and a struct as JSON text. The checked base models turn the
+    raw row into JSON only for the rows marts.rejected_rows lists (rejected or
+    repaired) and for ordering the copies of a duplicated key: formatting every
+    row as JSON was the largest cost of staging. -#}
+{% macro raw_row(alias) -%}
+    {{ return(adapter.dispatch('raw_row', 'customer_health')(alias)) }}
 {%- endmacro %}
 
-{% macro default__row_to_json(alias) -%}
-    cast(row_to_json({{ alias }}) as {{ dbt.type_string() }})
+{% macro default__raw_row(alias) -%}
+    {{ alias }}
 {%- endmacro %}
 
-{% macro duckdb__row_to_json(alias) -%}
-    cast(to_json({{ alias }}) as varchar)
+{% macro spark__raw_row(alias) -%}
+    struct({{ alias }}.*)
 {%- endmacro %}
 
-{% macro spark__row_to_json(alias) -%}
-    to_json(struct({{ alias }}.*))
+{% macro json_text(struct_expr) -%}
+    {{ return(adapter.dispatch('json_text', 'customer_health')(struct_expr)) }}
+{%- endmacro %}
+
+{% macro default__json_text(struct_expr) -%}
+    cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_text(struct_expr) -%}
+    to_json({{ struct_expr }})
+{%- endmacro %}
+
+{#- raw_record: the raw row as JSON when one of the conditions holds (the row
+    is rejected or repaired), else null. -#}
+{% macro problem_record(conditions) -%}
+    case when {{ conditions | join(' or ') }} then {{ json_text('raw_row') }} end
 {%- endmacro %}
 
 {#- A cast that yields null instead of failing on a malformed value. -#}
@@ -56,25 +74,141 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- True when the raw table has the loader's landing timestamp (`_loaded_at`,
+    var loaded_at_column): an incremental checked model needs it to find the
+    rows a load added. -#}
+{% macro has_loaded_at(relation) -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set name = var('loaded_at_column', '_loaded_at') | lower -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {{ return(name in columns) }}
+{%- endmacro %}
+
+{#- The start of this dbt run (UTC) to the microsecond: stamps the rows an
+    incremental model wrote in this run, so the next model knows what changed. -#}
+{% macro run_started_precise() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- A key for every row, null keys included: the key, else a hash of the whole
+    raw row (identical copies of a keyless row share it). Incremental checked
+    models delete and re-insert by it. -#}
+{% macro quarantine_key(key) -%}
+    coalesce({{ key }}, 'no key ' || {{ dbt.hash(json_text('raw_row')) }})
+{%- endmacro %}
+
+{#- The first CTEs of an incremental checked base model: `raw_source` (the raw
+    table) and `source`, the raw rows this run checks. On a first build, with
+    --full-refresh, or when the raw table has no `_loaded_at`: every row.
+    Otherwise (see DECISIONLOG.md, "Incremental staging"): every raw row of a
+    key that has a row loaded after the latest load already checked, minus var
+    loaded_at_lookback_hours; every row of a key whose stored row meets
+    `recheck` (a rejection or repair that can change without a new load, e.g.
+    an unknown account that may arrive later); every row without a key. The
+    model delete+inserts by quarantine_key, so the stored rows of those keys are
+    replaced by their new check. Emits the CTEs followed by a comma. -#}
+{% macro checked_source_ctes(relation, key, recheck) -%}
+    {%- set loaded_at = loaded_at_expr(relation) -%}
+    raw_source as (
+
+        select * from {{ relation }}
+
+    ),
+
+    {% if is_incremental() and has_loaded_at(relation) %}
+
+        checked_before as (
+
+            select {{ dbt.dateadd('hour', -var('loaded_at_lookback_hours', 24), 'max(loaded_at)') }} as watermark
+            from {{ this }}
+
+        ),
+
+        keys_to_check as (
+
+            select {{ as_key(key) }} as checked_key
+            from raw_source
+            where {{ loaded_at }} is null
+                or {{ loaded_at }} > (select checked_before.watermark from checked_before)
+                or (select checked_before.watermark from checked_before) is null
+
+            union
+
+            select {{ key }} as checked_key
+            from {{ this }}
+            where {{ recheck }}
+
+        ),
+
+        -- every raw row of those keys (all versions and copies are ranked together),
+        -- and every row without a key (few; keyed by their content)
+        source as (
+
+            select raw_source.*
+            from raw_source
+            where {{ as_key('raw_source.' ~ key) }} in (select keys_to_check.checked_key from keys_to_check)
+                or raw_source.{{ key }} is null
+
+        ),
+
+    {% else %}
+
+        source as (
+
+            select * from raw_source
+
+        ),
+
+    {% endif %}
+{%- endmacro %}
+
 {#- The moment after which a timestamp is "in the future": the start of this dbt run (UTC). -#}
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
-{#- Copy number among exact duplicates (same content in every contract column;
-    the latest loaded is 1) and version rank among rows sharing a key (latest
-    loaded first). Both order the same way, and the version is a dense rank, so
-    identical copies share a version and the copy kept is always version 1:
-    exactly one row per key survives both checks. -#}
-{% macro duplicate_ranks(key, contract_columns) -%}
-    row_number() over (
-        partition by {{ contract_columns | join(', ') }}
-        order by loaded_at desc nulls last, raw_record desc
-    ) as copy_number,
-    dense_rank() over (
-        partition by {{ key }}
-        order by loaded_at desc nulls last, raw_record desc
-    ) as version_number
+{#- The keys that occur more than once in a framed CTE (name the CTE
+    duplicated_keys; duplicate_ranked reads it). -#}
+{% macro duplicated_keys(framed, key) -%}
+    select {{ key }} as duplicated_key
+    from {{ framed }}
+    where {{ key }} is not null
+    group by 1
+    having count(*) > 1
+{%- endmacro %}
+
+{#- The rows of a framed CTE (typed columns, loaded_at, raw_row) with their
+    copy number among exact duplicates (same content in every contract column;
+    the latest loaded is 1) and their version rank among rows sharing a key
+    (latest loaded first). Both order the same way, and the version is a dense
+    rank, so identical copies share a version and the copy kept is always
+    version 1: exactly one row per key survives both checks. Only the rows of a
+    key in duplicated_keys are ranked (window functions over every row were
+    most of staging's cost); every other row is copy 1, version 1. -#}
+{% macro duplicate_ranked(framed, key, contract_columns) -%}
+    {%- set order_by = 'loaded_at desc nulls last, ' ~ json_text('raw_row') ~ ' desc' -%}
+    select
+        {{ framed }}.*,
+        1 as copy_number,
+        1 as version_number
+    from {{ framed }}
+    where {{ key }} is null
+        or {{ key }} not in (select duplicated_keys.duplicated_key from duplicated_keys)
+
+    union all
+
+    select
+        {{ framed }}.*,
+        row_number() over (
+            partition by {{ contract_columns | join(', ') }}
+            order by {{ order_by }}
+        ) as copy_number,
+        dense_rank() over (
+            partition by {{ key }}
+            order by {{ order_by }}
+        ) as version_number
+    from {{ framed }}
+    where {{ key }} in (select duplicated_keys.duplicated_key from duplicated_keys)
 {%- endmacro %}
 
 {#- The first failing check wins: `checks` is a list of (condition, reason, detail expression). -#}

@@ -14,7 +14,7 @@ source as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.account_id') }} as account_id,
         trim(cast(source.account_name as {{ dbt.type_string() }})) as account_name,
@@ -28,15 +28,18 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'account_id') }}
+
+),
+
 ranked as (
 
-    select
-        *,
-        {{ duplicate_ranks('account_id', [
-            'account_id', 'account_name', 'segment', 'parent_account_id', 'created_at',
-            'churned_at', 'is_internal', 'arr_amount'
-        ]) }}
-    from framed
+    {{ duplicate_ranked('framed', 'account_id', [
+        'account_id', 'account_name', 'segment', 'parent_account_id', 'created_at',
+        'churned_at', 'is_internal', 'arr_amount'
+    ]) }}
 
 ),
 
@@ -59,10 +62,10 @@ accepted_keys as (
 
 ),
 
-final as (
+flagged as (
 
     select
-        checked.raw_record,
+        checked.raw_row,
         checked.loaded_at,
         checked.rejection_reason,
         checked.rejection_detail,
@@ -83,6 +86,33 @@ final as (
     from checked
     left join accepted_keys as parents
         on checked.parent_account_id = parents.account_id
+
+),
+
+final as (
+
+    select
+        {{ problem_record([
+            'rejection_reason is not null', 'is_unknown_parent', 'is_future_churn',
+            'is_churn_before_creation', 'is_null_flag', 'is_negative_amount'
+        ]) }} as raw_record,
+        loaded_at,
+        rejection_reason,
+        rejection_detail,
+        account_id,
+        account_name,
+        segment,
+        created_at,
+        is_internal,
+        arr_amount,
+        parent_account_id,
+        churned_at,
+        is_unknown_parent,
+        is_future_churn,
+        is_churn_before_creation,
+        is_null_flag,
+        is_negative_amount
+    from flagged
 
 )
 

@@ -18,7 +18,7 @@ accounts as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.contact_id') }} as contact_id,
         {{ as_key('source.account_id') }} as account_id,
@@ -28,17 +28,28 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'contact_id') }}
+
+),
+
+deduplicated as (
+
+    {{ duplicate_ranked('framed', 'contact_id', [
+        'contact_id', 'account_id', 'email', 'created_at'
+    ]) }}
+
+),
+
 ranked as (
 
     select
-        framed.*,
-        accounts.account_id is not null as is_known_account,
-        {{ duplicate_ranks('framed.contact_id', [
-            'framed.contact_id', 'framed.account_id', 'framed.email', 'framed.created_at'
-        ]) }}
-    from framed
+        deduplicated.*,
+        accounts.account_id is not null as is_known_account
+    from deduplicated
     left join accounts
-        on framed.account_id = accounts.account_id
+        on deduplicated.account_id = accounts.account_id
 
 ),
 
@@ -46,13 +57,31 @@ ranked as (
     ('not is_known_account', 'unknown_account', "'account ' || coalesce(account_id, '(null)') || ' is not an accepted account'"),
 ] %}
 
-final as (
+checked as (
 
     select
         *,
         {{ first_failing(checks, 'reason') }} as rejection_reason,
         {{ first_failing(checks, 'detail') }} as rejection_detail
     from ranked
+
+),
+
+final as (
+
+    select
+        {{ problem_record(['rejection_reason is not null']) }} as raw_record,
+        loaded_at,
+        contact_id,
+        account_id,
+        email,
+        created_at,
+        is_known_account,
+        copy_number,
+        version_number,
+        rejection_reason,
+        rejection_detail
+    from checked
 
 )
 

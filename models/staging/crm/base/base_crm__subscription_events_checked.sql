@@ -1,13 +1,21 @@
 -- Every raw subscription event row, typed and checked (see base_crm__accounts_checked).
+-- Incremental: only the rows of keys loaded since the last run (and rows whose
+-- check can change without a new load) are checked again (macro
+-- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='quarantine_key',
+    on_schema_change='fail'
+) }}
 {%- set relation = source('crm', 'subscription_events') %}
 
 with
 
-source as (
-
-    select * from {{ relation }}
-
-),
+{{ checked_source_ctes(
+    relation, 'subscription_event_id',
+    "rejection_reason in ('unknown_account', 'future_timestamp')"
+) }}
 
 accounts as (
 
@@ -18,7 +26,7 @@ accounts as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.subscription_event_id') }} as subscription_event_id,
         {{ as_key('source.account_id') }} as account_id,
@@ -29,18 +37,28 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'subscription_event_id') }}
+
+),
+
+deduplicated as (
+
+    {{ duplicate_ranked('framed', 'subscription_event_id', [
+        'subscription_event_id', 'account_id', 'event_type', 'mrr_delta_amount', 'occurred_at'
+    ]) }}
+
+),
+
 ranked as (
 
     select
-        framed.*,
-        accounts.account_id is not null as is_known_account,
-        {{ duplicate_ranks('framed.subscription_event_id', [
-            'framed.subscription_event_id', 'framed.account_id', 'framed.event_type',
-            'framed.mrr_delta_amount', 'framed.occurred_at'
-        ]) }}
-    from framed
+        deduplicated.*,
+        accounts.account_id is not null as is_known_account
+    from deduplicated
     left join accounts
-        on framed.account_id = accounts.account_id
+        on deduplicated.account_id = accounts.account_id
 
 ),
 
@@ -49,13 +67,34 @@ ranked as (
     ('not is_known_account', 'unknown_account', "'account ' || coalesce(account_id, '(null)') || ' is not an accepted account'"),
 ] %}
 
-final as (
+checked as (
 
     select
         *,
         {{ first_failing(checks, 'reason') }} as rejection_reason,
         {{ first_failing(checks, 'detail') }} as rejection_detail
     from ranked
+
+),
+
+final as (
+
+    select
+        {{ problem_record(['rejection_reason is not null']) }} as raw_record,
+        loaded_at,
+        {{ quarantine_key('subscription_event_id') }} as quarantine_key,
+        subscription_event_id,
+        account_id,
+        event_type,
+        mrr_delta_amount,
+        occurred_at,
+        is_known_account,
+        copy_number,
+        version_number,
+        rejection_reason,
+        rejection_detail,
+        {{ run_started_precise() }} as checked_at
+    from checked
 
 )
 

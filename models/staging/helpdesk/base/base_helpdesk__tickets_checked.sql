@@ -4,16 +4,25 @@
 -- solve before creation or in the future (set null), unknown category (other),
 -- priority (normal) or status (solved/open), negative handling time or reopen
 -- count (set null). A ticket is real friction even when some fields are wrong.
+-- Incremental: only the rows of keys loaded since the last run (and rows whose
+-- check can change without a new load) are checked again (macro
+-- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='quarantine_key',
+    on_schema_change='fail'
+) }}
 {%- set relation = source('helpdesk', 'tickets') %}
 {%- set ts = dbt.type_string() %}
 
 with
 
-source as (
-
-    select * from {{ relation }}
-
-),
+{{ checked_source_ctes(
+    relation, 'ticket_id',
+    "rejection_reason in ('unknown_account', 'unknown_contact', 'future_timestamp')"
+    ~ " or is_unknown_requester or is_future_response or is_future_solve"
+) }}
 
 accounts as (
 
@@ -30,7 +39,7 @@ contacts as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.ticket_id') }} as ticket_id,
         {{ as_key('source.account_id') }} as account_id,
@@ -48,30 +57,40 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'ticket_id') }}
+
+),
+
+deduplicated as (
+
+    {{ duplicate_ranked('framed', 'ticket_id', [
+        'ticket_id', 'account_id', 'requester_contact_id', 'created_at', 'first_responded_at',
+        'solved_at', 'status', 'category', 'priority', 'channel',
+        'handle_minutes', 'reopen_count'
+    ]) }}
+
+),
+
 ranked as (
 
     select
-        framed.*,
+        deduplicated.*,
         accounts.account_id is not null as is_known_account,
-        contacts.contact_id is not null as is_known_requester,
-        {{ duplicate_ranks('framed.ticket_id', [
-            'framed.ticket_id', 'framed.account_id', 'framed.requester_contact_id',
-            'framed.created_at', 'framed.first_responded_at', 'framed.solved_at', 'framed.status',
-            'framed.category', 'framed.priority', 'framed.channel', 'framed.handle_minutes',
-            'framed.reopen_count'
-        ]) }}
-    from framed
+        contacts.contact_id is not null as is_known_requester
+    from deduplicated
     left join accounts
-        on framed.account_id = accounts.account_id
+        on deduplicated.account_id = accounts.account_id
     left join contacts
-        on framed.requester_contact_id = contacts.contact_id
+        on deduplicated.requester_contact_id = contacts.contact_id
 
 ),
 
 {%- set checks = common_checks('ticket_id', 'tickets', 'created_at')
     + attribution_checks('requester_contact_id', 'requester', 'requester_id', 'is_known_requester') %}
 
-final as (
+checked as (
 
     select
         *,
@@ -89,6 +108,49 @@ final as (
         handle_minutes < 0 as is_negative_duration,
         reopen_count < 0 as is_negative_count
     from ranked
+
+),
+
+final as (
+
+    select
+        {{ problem_record([
+            'rejection_reason is not null', 'is_response_before_creation', 'is_solved_before_creation',
+            'is_future_response', 'is_future_solve', 'is_unknown_category', 'is_unknown_priority',
+            'is_unknown_status', 'is_unknown_requester', 'is_negative_duration', 'is_negative_count'
+        ]) }} as raw_record,
+        loaded_at,
+        {{ quarantine_key('ticket_id') }} as quarantine_key,
+        ticket_id,
+        account_id,
+        requester_contact_id,
+        created_at,
+        first_responded_at,
+        solved_at,
+        status,
+        category,
+        priority,
+        channel,
+        handle_minutes,
+        reopen_count,
+        is_known_account,
+        is_known_requester,
+        copy_number,
+        version_number,
+        rejection_reason,
+        rejection_detail,
+        is_response_before_creation,
+        is_solved_before_creation,
+        is_future_response,
+        is_future_solve,
+        is_unknown_category,
+        is_unknown_priority,
+        is_unknown_status,
+        is_unknown_requester,
+        is_negative_duration,
+        is_negative_count,
+        {{ run_started_precise() }} as checked_at
+    from checked
 
 )
 

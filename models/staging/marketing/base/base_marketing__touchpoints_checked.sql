@@ -1,15 +1,23 @@
 -- Every raw touchpoint row, typed and checked (see base_crm__accounts_checked).
 -- Rejected: no key, duplicates, no or future time, unknown account, unknown
 -- contact (no account given), neither. Repaired: no type (set to other).
+-- Incremental: only the rows of keys loaded since the last run (and rows whose
+-- check can change without a new load) are checked again (macro
+-- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='quarantine_key',
+    on_schema_change='fail'
+) }}
 {%- set relation = source('marketing', 'touchpoints') %}
 
 with
 
-source as (
-
-    select * from {{ relation }}
-
-),
+{{ checked_source_ctes(
+    relation, 'touchpoint_id',
+    "rejection_reason in ('unknown_account', 'unknown_contact', 'future_timestamp') or is_unknown_contact"
+) }}
 
 accounts as (
 
@@ -26,7 +34,7 @@ contacts as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.touchpoint_id') }} as touchpoint_id,
         {{ as_key('source.account_id') }} as account_id,
@@ -38,28 +46,39 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'touchpoint_id') }}
+
+),
+
+deduplicated as (
+
+    {{ duplicate_ranked('framed', 'touchpoint_id', [
+        'touchpoint_id', 'account_id', 'contact_id', 'touchpoint_type', 'detail',
+        'occurred_at'
+    ]) }}
+
+),
+
 ranked as (
 
     select
-        framed.*,
+        deduplicated.*,
         accounts.account_id is not null as is_known_account,
-        contacts.contact_id is not null as is_known_contact,
-        {{ duplicate_ranks('framed.touchpoint_id', [
-            'framed.touchpoint_id', 'framed.account_id', 'framed.contact_id',
-            'framed.touchpoint_type', 'framed.detail', 'framed.occurred_at'
-        ]) }}
-    from framed
+        contacts.contact_id is not null as is_known_contact
+    from deduplicated
     left join accounts
-        on framed.account_id = accounts.account_id
+        on deduplicated.account_id = accounts.account_id
     left join contacts
-        on framed.contact_id = contacts.contact_id
+        on deduplicated.contact_id = contacts.contact_id
 
 ),
 
 {%- set checks = common_checks('touchpoint_id', 'touchpoints', 'occurred_at')
     + attribution_checks('contact_id', 'contact', 'contact_id', 'is_known_contact') %}
 
-final as (
+checked as (
 
     select
         *,
@@ -68,6 +87,33 @@ final as (
         coalesce(touchpoint_type, '') = '' as is_missing_type,
         contact_id is not null and not is_known_contact as is_unknown_contact
     from ranked
+
+),
+
+final as (
+
+    select
+        {{ problem_record([
+            'rejection_reason is not null', 'is_missing_type', 'is_unknown_contact'
+        ]) }} as raw_record,
+        loaded_at,
+        {{ quarantine_key('touchpoint_id') }} as quarantine_key,
+        touchpoint_id,
+        account_id,
+        contact_id,
+        touchpoint_type,
+        detail,
+        occurred_at,
+        is_known_account,
+        is_known_contact,
+        copy_number,
+        version_number,
+        rejection_reason,
+        rejection_detail,
+        is_missing_type,
+        is_unknown_contact,
+        {{ run_started_precise() }} as checked_at
+    from checked
 
 )
 

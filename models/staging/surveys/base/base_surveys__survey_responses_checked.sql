@@ -2,15 +2,24 @@
 -- Rejected: no key, duplicates, no or future time, unknown survey type, score
 -- out of its type's range, unknown account, unknown contact (no account
 -- given), neither. Repaired: a ticket_id that is not an accepted ticket (set null).
+-- Incremental: only the rows of keys loaded since the last run (and rows whose
+-- check can change without a new load) are checked again (macro
+-- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='quarantine_key',
+    on_schema_change='fail'
+) }}
 {%- set relation = source('surveys', 'survey_responses') %}
 
 with
 
-source as (
-
-    select * from {{ relation }}
-
-),
+{{ checked_source_ctes(
+    relation, 'response_id',
+    "rejection_reason in ('unknown_account', 'unknown_contact', 'future_timestamp')"
+    ~ " or is_unknown_ticket or is_unknown_contact"
+) }}
 
 accounts as (
 
@@ -33,7 +42,7 @@ tickets as (
 framed as (
 
     select
-        {{ row_to_json('source') }} as raw_record,
+        {{ raw_row('source') }} as raw_row,
         {{ loaded_at_expr(relation) }} as loaded_at,
         {{ as_key('source.response_id') }} as response_id,
         {{ as_key('source.account_id') }} as account_id,
@@ -47,24 +56,35 @@ framed as (
 
 ),
 
+duplicated_keys as (
+
+    {{ duplicated_keys('framed', 'response_id') }}
+
+),
+
+deduplicated as (
+
+    {{ duplicate_ranked('framed', 'response_id', [
+        'response_id', 'account_id', 'contact_id', 'ticket_id', 'survey_type',
+        'score', 'comment_text', 'responded_at'
+    ]) }}
+
+),
+
 ranked as (
 
     select
-        framed.*,
+        deduplicated.*,
         accounts.account_id is not null as is_known_account,
         contacts.contact_id is not null as is_known_contact,
-        framed.ticket_id is not null and tickets.ticket_id is null as is_unknown_ticket,
-        {{ duplicate_ranks('framed.response_id', [
-            'framed.response_id', 'framed.account_id', 'framed.contact_id', 'framed.ticket_id',
-            'framed.survey_type', 'framed.score', 'framed.comment_text', 'framed.responded_at'
-        ]) }}
-    from framed
+        deduplicated.ticket_id is not null and tickets.ticket_id is null as is_unknown_ticket
+    from deduplicated
     left join accounts
-        on framed.account_id = accounts.account_id
+        on deduplicated.account_id = accounts.account_id
     left join contacts
-        on framed.contact_id = contacts.contact_id
+        on deduplicated.contact_id = contacts.contact_id
     left join tickets
-        on framed.ticket_id = tickets.ticket_id
+        on deduplicated.ticket_id = tickets.ticket_id
 
 ),
 
@@ -73,7 +93,7 @@ ranked as (
     ("score is null or (survey_type = 'nps' and score not between 0 and 10) or (survey_type = 'csat' and score not between 1 and 5) or (survey_type = 'like' and score not in (0, 1))", 'score_out_of_range', "survey_type || ' score ' || coalesce(cast(score as " ~ dbt.type_string() ~ "), '(null)') || ' is outside its range (nps 0-10, csat 1-5, like 0/1)'"),
 ] + attribution_checks('contact_id', 'contact', 'contact_id', 'is_known_contact') %}
 
-final as (
+checked as (
 
     select
         *,
@@ -81,6 +101,35 @@ final as (
         {{ first_failing(checks, 'detail') }} as rejection_detail,
         contact_id is not null and not is_known_contact as is_unknown_contact
     from ranked
+
+),
+
+final as (
+
+    select
+        {{ problem_record([
+            'rejection_reason is not null', 'is_unknown_ticket', 'is_unknown_contact'
+        ]) }} as raw_record,
+        loaded_at,
+        {{ quarantine_key('response_id') }} as quarantine_key,
+        response_id,
+        account_id,
+        contact_id,
+        ticket_id,
+        survey_type,
+        score,
+        comment_text,
+        responded_at,
+        is_known_account,
+        is_known_contact,
+        is_unknown_ticket,
+        copy_number,
+        version_number,
+        rejection_reason,
+        rejection_detail,
+        is_unknown_contact,
+        {{ run_started_precise() }} as checked_at
+    from checked
 
 )
 
