@@ -45,15 +45,43 @@ events_per_day as (
 
 ),
 
+-- live accounts per day as a running balance (created minus churned up to the
+-- day) instead of joining every day to every account
+account_changes as (
+
+    select
+        created_date as change_date,
+        1 as live_change
+    from accounts
+
+    union all
+
+    select
+        churned_date as change_date,
+        -1 as live_change
+    from accounts
+    where churned_date is not null
+
+),
+
+changes_per_day as (
+
+    select
+        change_date,
+        sum(live_change) as live_change
+    from account_changes
+    group by 1
+
+),
+
 live_accounts_per_day as (
 
     select
         days.date_day,
-        count(*) as live_account_count
+        coalesce(sum(changes_per_day.live_change), 0) as live_account_count
     from days
-    inner join accounts
-        on days.date_day >= accounts.created_date
-        and (accounts.churned_date is null or days.date_day < accounts.churned_date)
+    left join changes_per_day
+        on days.date_day >= changes_per_day.change_date
     group by 1
 
 ),
