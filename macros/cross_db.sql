@@ -131,10 +131,13 @@
     below it plus half the rows tied with it. One row alone scores 50; a value
     can only gain rank when it grows. partition_by is a comma-separated list. -#}
 {% macro percentile_score(value, partition_by) -%}
-    (100.0 * (
-        rank() over (partition by {{ partition_by }} order by {{ value }}) - 1
-        + 0.5 * count(*) over (partition by {{ partition_by }}, {{ value }})
-    ) / count(*) over (partition by {{ partition_by }}))
+    {%- set ordered = 'partition by ' ~ partition_by ~ ' order by ' ~ value -%}
+    {#- (rank - 1 + 0.5 x ties) / n = 0.5 x ((rank - 1) / n + cume_dist): one sort serves all three -#}
+    (50.0 * (
+        (rank() over ({{ ordered }}) - 1)
+        / count(*) over ({{ ordered }} rows between unbounded preceding and unbounded following)
+        + cume_dist() over ({{ ordered }})
+    ))
 {%- endmacro %}
 
 {#- The aggregate used for seasonal indices: median (default) or mean (var seasonal_aggregation). -#}
@@ -152,3 +155,10 @@
 {% macro duckdb__type_double() -%}double{%- endmacro %}
 
 {% macro spark__type_double() -%}double{%- endmacro %}
+
+{#- A float rounded for display: first to 6 decimals, so that the last-bit
+    differences of parallel float sums and averages between builds cannot flip
+    a displayed digit (102.0499999999 and 102.0500000001 both show 102.1). -#}
+{% macro display_round(expr, digits) -%}
+    round(round({{ expr }}, 6), {{ digits }})
+{%- endmacro %}

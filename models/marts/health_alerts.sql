@@ -22,7 +22,8 @@ scores as (
         score_date,
         health_score,
         band
-    from {{ ref('int_health_scores_computed') }}
+    from {{ ref('health_score_daily') }}
+    where score_date in ({{ add_days(as_of_date(), -1) }}, {{ add_days(as_of_date(), -window_days) }})
 
 ),
 

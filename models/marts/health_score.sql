@@ -1,5 +1,6 @@
 -- One row per account scored at as_of_date: the health score, its band, how it
--- moved over 7 and 30 days, and the criterion that costs it the most points.
+-- moved over 7 and 30 days (against the stored daily history, health_score_daily),
+-- and the criterion that costs it the most points.
 with
 
 accounts as (
@@ -28,6 +29,17 @@ scores as (
         is_overridden,
         config_version
     from {{ ref('int_health_scores_computed') }}
+
+),
+
+history as (
+
+    select
+        account_id,
+        score_date,
+        health_score
+    from {{ ref('health_score_daily') }}
+    where score_date in ({{ add_days(as_of_date(), -7) }}, {{ add_days(as_of_date(), -30) }})
 
 ),
 
@@ -69,7 +81,7 @@ week_ago as (
     select
         account_id,
         health_score
-    from scores
+    from history
     where score_date = {{ add_days(as_of_date(), -7) }}
 
 ),
@@ -79,7 +91,7 @@ month_ago as (
     select
         account_id,
         health_score
-    from scores
+    from history
     where score_date = {{ add_days(as_of_date(), -30) }}
 
 ),

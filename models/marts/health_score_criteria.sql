@@ -21,35 +21,41 @@ criteria_points as (
         is_included,
         is_overridden,
         override_reason,
-        evidence,
-        config_version
+        evidence
     from {{ ref('int_criterion_points_allocated') }}
     where score_date = {{ as_of_date() }}
+
+),
+
+config as (
+
+    select config_version from {{ ref('int_health_config_validated') }}
 
 ),
 
 final as (
 
     select
-        account_id,
-        criterion,
-        score_date,
-        scorecard,
-        cast(round(raw_value, 6) as {{ type_double() }}) as raw_value,
-        cast(round(criterion_score, 2) as {{ type_double() }}) as criterion_score,
-        grade,
-        cast(weight as {{ type_double() }}) as weight,
-        cast(round(effective_weight, 4) as {{ type_double() }}) as effective_weight,
-        cast(round(points, 4) as {{ type_double() }}) as points,
-        cast(round(points_lost, 4) as {{ type_double() }}) as points_lost,
-        status,
-        is_included,
-        is_overridden,
-        override_reason,
-        evidence,
-        config_version
+        criteria_points.account_id,
+        criteria_points.criterion,
+        criteria_points.score_date,
+        criteria_points.scorecard,
+        cast(round(criteria_points.raw_value, 6) as {{ type_double() }}) as raw_value,
+        cast(round(criteria_points.criterion_score, 2) as {{ type_double() }}) as criterion_score,
+        criteria_points.grade,
+        cast(criteria_points.weight as {{ type_double() }}) as weight,
+        cast(round(criteria_points.effective_weight, 4) as {{ type_double() }}) as effective_weight,
+        cast(round(criteria_points.points, 4) as {{ type_double() }}) as points,
+        cast(round(criteria_points.points_lost, 4) as {{ type_double() }}) as points_lost,
+        criteria_points.status,
+        criteria_points.is_included,
+        criteria_points.is_overridden,
+        criteria_points.override_reason,
+        criteria_points.evidence,
+        config.config_version
 
     from criteria_points
+    cross join config
 
 )
 

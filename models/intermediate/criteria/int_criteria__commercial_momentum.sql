@@ -98,16 +98,18 @@ final as (
         account_events.momentum as raw_value,
         case when account_events.event_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        case
-            when account_events.event_count > 0
-                then cast(account_events.renewal_count as {{ dbt.type_string() }}) || ' renewals, '
-                    || cast(account_events.expansion_count as {{ dbt.type_string() }}) || ' expansions, '
-                    || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
-                    || cast(account_events.cancellation_count as {{ dbt.type_string() }})
-                    || ' cancellations in {{ lookback_days }} days; momentum '
-                    || cast(round(account_events.momentum, 2) as {{ dbt.type_string() }})
-            else 'no commercial event in {{ lookback_days }} days'
-        end as evidence
+        {% call for_as_of_date('account_score_dates.score_date') %}
+            case
+                when account_events.event_count > 0
+                    then cast(account_events.renewal_count as {{ dbt.type_string() }}) || ' renewals, '
+                        || cast(account_events.expansion_count as {{ dbt.type_string() }}) || ' expansions, '
+                        || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
+                        || cast(account_events.cancellation_count as {{ dbt.type_string() }})
+                        || ' cancellations in {{ lookback_days }} days; momentum '
+                        || cast({{ display_round('account_events.momentum', 2) }} as {{ dbt.type_string() }})
+                else 'no commercial event in {{ lookback_days }} days'
+            end
+        {% endcall %} as evidence
 
     from account_score_dates
     left join account_events

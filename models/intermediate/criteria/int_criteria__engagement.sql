@@ -60,14 +60,16 @@ final as (
         coalesce(account_points.decayed_points, 0) as raw_value,
         case when account_points.interaction_count > 0 then 'ok' else 'silent' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        case
-            when account_points.interaction_count > 0
-                then cast(account_points.interaction_count as {{ dbt.type_string() }})
-                    || ' interactions in {{ lookback_days }} days; '
-                    || cast(round(account_points.decayed_points, 1) as {{ dbt.type_string() }})
-                    || ' decayed points'
-            else 'no interaction in {{ lookback_days }} days'
-        end as evidence
+        {% call for_as_of_date('account_score_dates.score_date') %}
+            case
+                when account_points.interaction_count > 0
+                    then cast(account_points.interaction_count as {{ dbt.type_string() }})
+                        || ' interactions in {{ lookback_days }} days; '
+                        || cast({{ display_round('account_points.decayed_points', 1) }} as {{ dbt.type_string() }})
+                        || ' decayed points'
+                else 'no interaction in {{ lookback_days }} days'
+            end
+        {% endcall %} as evidence
 
     from account_score_dates
     left join account_points

@@ -32,14 +32,15 @@ account_score_dates as (
 
 ),
 
-account_days as (
+usage_windows as (
 
     select
         account_id,
-        activity_date,
-        event_count,
-        is_active_day
-    from {{ ref('int_usage_account_days_spined') }}
+        score_date,
+        current_events,
+        current_active_days,
+        baseline_events
+    from {{ ref('int_usage_windows_rolled') }}
 
 ),
 
@@ -53,27 +54,6 @@ expected_windows as (
 
 ),
 
-rolling_windows as (
-
-    select
-        account_id,
-        activity_date,
-        sum(event_count) over (
-            partition by account_id order by activity_date
-            rows between {{ current_days - 1 }} preceding and current row
-        ) as current_events,
-        sum(is_active_day) over (
-            partition by account_id order by activity_date
-            rows between {{ current_days - 1 }} preceding and current row
-        ) as current_active_days,
-        coalesce(sum(event_count) over (
-            partition by account_id order by activity_date
-            rows between {{ current_days + baseline_days - 1 }} preceding and {{ current_days }} preceding
-        ), 0) as baseline_events
-    from account_days
-
-),
-
 measured as (
 
     select
@@ -82,23 +62,23 @@ measured as (
         account_score_dates.segment,
         expected_windows.expected_current,
         expected_windows.expected_baseline,
-        coalesce(rolling_windows.current_events, 0) as current_events,
-        coalesce(rolling_windows.current_active_days, 0) as current_active_days,
-        coalesce(rolling_windows.baseline_events, 0) as baseline_events,
+        coalesce(usage_windows.current_events, 0) as current_events,
+        coalesce(usage_windows.current_active_days, 0) as current_active_days,
+        coalesce(usage_windows.baseline_events, 0) as baseline_events,
         case
             when account_score_dates.account_age_days < {{ current_days + baseline_days }}
                 then 'insufficient_history'
-            when coalesce(rolling_windows.baseline_events, 0) = 0
-                and coalesce(rolling_windows.current_events, 0) = 0
+            when coalesce(usage_windows.baseline_events, 0) = 0
+                and coalesce(usage_windows.current_events, 0) = 0
                 then 'dormant'
-            when coalesce(rolling_windows.baseline_events, 0) = 0
+            when coalesce(usage_windows.baseline_events, 0) = 0
                 then 'reactivated'
             else 'ok'
         end as status
     from account_score_dates
-    left join rolling_windows
-        on account_score_dates.account_id = rolling_windows.account_id
-        and account_score_dates.score_date = rolling_windows.activity_date
+    left join usage_windows
+        on account_score_dates.account_id = usage_windows.account_id
+        and account_score_dates.score_date = usage_windows.score_date
     left join expected_windows
         on account_score_dates.score_date = expected_windows.score_date
 
@@ -147,11 +127,13 @@ final as (
         end as raw_value,
         status,
         cast(case when status = 'dormant' then 0.0 end as {{ type_double() }}) as fixed_score,
-        'active days ' || cast(current_active_days as {{ dbt.type_string() }})
-        || '/{{ current_days }}; events ' || cast(current_events as {{ dbt.type_string() }})
-        || ' now vs ' || cast(baseline_events as {{ dbt.type_string() }})
-        || ' in baseline; seasonality-adjusted ratio '
-        || coalesce(cast(round(trend_ratio, 2) as {{ dbt.type_string() }}), 'n/a') as evidence
+        {% call for_as_of_date('score_date') %}
+            'active days ' || cast(current_active_days as {{ dbt.type_string() }})
+            || '/{{ current_days }}; events ' || cast(current_events as {{ dbt.type_string() }})
+            || ' now vs ' || cast(baseline_events as {{ dbt.type_string() }})
+            || ' in baseline; seasonality-adjusted ratio '
+            || coalesce(cast({{ display_round('trend_ratio', 2) }} as {{ dbt.type_string() }}), 'n/a')
+        {% endcall %} as evidence
 
     from sub_scores
 

@@ -74,16 +74,18 @@ final as (
         account_scores.weighted_score as raw_value,
         case when account_scores.response_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        case
-            when account_scores.response_count > 0
-                then cast(account_scores.response_count as {{ dbt.type_string() }})
-                    || ' answers (nps ' || cast(account_scores.nps_count as {{ dbt.type_string() }})
-                    || ', csat ' || cast(account_scores.csat_count as {{ dbt.type_string() }})
-                    || ', like ' || cast(account_scores.like_count as {{ dbt.type_string() }})
-                    || '); weighted score '
-                    || cast(round(account_scores.weighted_score, 1) as {{ dbt.type_string() }}) || '/100'
-            else 'no survey answer in {{ lookback_days }} days'
-        end as evidence
+        {% call for_as_of_date('account_score_dates.score_date') %}
+            case
+                when account_scores.response_count > 0
+                    then cast(account_scores.response_count as {{ dbt.type_string() }})
+                        || ' answers (nps ' || cast(account_scores.nps_count as {{ dbt.type_string() }})
+                        || ', csat ' || cast(account_scores.csat_count as {{ dbt.type_string() }})
+                        || ', like ' || cast(account_scores.like_count as {{ dbt.type_string() }})
+                        || '); weighted score '
+                        || cast({{ display_round('account_scores.weighted_score', 1) }} as {{ dbt.type_string() }}) || '/100'
+                else 'no survey answer in {{ lookback_days }} days'
+            end
+        {% endcall %} as evidence
 
     from account_score_dates
     left join account_scores

@@ -12,7 +12,7 @@
     A time ratio r has shortfall 0 at r <= 1 (target met) up to 1 at
     r >= sla_breach_zero_at_ratio (default 3x the target), linearly.
     The raw value is service failures per active user (the sum of the tickets'
-    failures over the peak daily active users, int_account_active_users_rolled):
+    failures over the peak daily active users, int_usage_windows_rolled):
     a sum, not an average, so one more ticket or one slower response can never
     improve it. No ticket: no_data; by default its weight goes to
     support_friction (seed health_criteria.redistribute_to), see DECISIONLOG.md.
@@ -152,9 +152,9 @@ active_users as (
 
     select
         account_id,
-        activity_date,
+        score_date,
         active_users
-    from {{ ref('int_account_active_users_rolled') }}
+    from {{ ref('int_usage_windows_rolled') }}
 
 ),
 
@@ -167,7 +167,7 @@ account_scores as (
     from account_failures
     left join active_users
         on account_failures.account_id = active_users.account_id
-        and account_failures.score_date = active_users.activity_date
+        and account_failures.score_date = active_users.score_date
 
 ),
 
@@ -180,20 +180,22 @@ final as (
         account_scores.failures_per_user as raw_value,
         case when account_scores.ticket_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        case
-            when account_scores.ticket_count > 0
-                then cast(account_scores.ticket_count as {{ dbt.type_string() }})
-                    || ' tickets, ' || cast(account_scores.tickets_missing_a_target as {{ dbt.type_string() }})
-                    || ' missed a target ('
-                    || cast(round(account_scores.failures_per_user, 3) as {{ dbt.type_string() }})
-                    || ' service failures per active user); avg first response '
-                    || cast(round(account_scores.avg_first_response_hours, 1) as {{ dbt.type_string() }})
-                    || ' h; avg resolution '
-                    || cast(round(account_scores.avg_resolution_hours, 1) as {{ dbt.type_string() }})
-                    || ' h; reopen rate '
-                    || cast(round(100 * account_scores.reopen_rate) as {{ dbt.type_string() }}) || '%'
-            else 'no tickets in {{ lookback_days }} days'
-        end as evidence
+        {% call for_as_of_date('account_score_dates.score_date') %}
+            case
+                when account_scores.ticket_count > 0
+                    then cast(account_scores.ticket_count as {{ dbt.type_string() }})
+                        || ' tickets, ' || cast(account_scores.tickets_missing_a_target as {{ dbt.type_string() }})
+                        || ' missed a target ('
+                        || cast({{ display_round('account_scores.failures_per_user', 3) }} as {{ dbt.type_string() }})
+                        || ' service failures per active user); avg first response '
+                        || cast({{ display_round('account_scores.avg_first_response_hours', 1) }} as {{ dbt.type_string() }})
+                        || ' h; avg resolution '
+                        || cast({{ display_round('account_scores.avg_resolution_hours', 1) }} as {{ dbt.type_string() }})
+                        || ' h; reopen rate '
+                        || cast({{ display_round('100 * account_scores.reopen_rate', 0) }} as {{ dbt.type_string() }}) || '%'
+                else 'no tickets in {{ lookback_days }} days'
+            end
+        {% endcall %} as evidence
 
     from account_score_dates
     left join account_scores

@@ -32,9 +32,9 @@ active_users as (
 
     select
         account_id,
-        activity_date,
+        score_date,
         active_users
-    from {{ ref('int_account_active_users_rolled') }}
+    from {{ ref('int_usage_windows_rolled') }}
 
 ),
 
@@ -66,7 +66,7 @@ measured as (
         and account_score_dates.score_date = friction_counts.score_date
     left join active_users
         on account_score_dates.account_id = active_users.account_id
-        and account_score_dates.score_date = active_users.activity_date
+        and account_score_dates.score_date = active_users.score_date
 
 ),
 
@@ -79,9 +79,11 @@ final as (
         friction_ticket_count * 1.0 / active_users as raw_value,
         'ok' as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        cast(friction_ticket_count as {{ dbt.type_string() }})
-        || ' bug/complaint tickets in {{ lookback_days }} days for '
-        || cast(active_users as {{ dbt.type_string() }}) || ' active users' as evidence
+        {% call for_as_of_date('score_date') %}
+            cast(friction_ticket_count as {{ dbt.type_string() }})
+            || ' bug/complaint tickets in {{ lookback_days }} days for '
+            || cast(active_users as {{ dbt.type_string() }}) || ' active users'
+        {% endcall %} as evidence
 
     from measured
 

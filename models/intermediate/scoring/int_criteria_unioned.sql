@@ -5,6 +5,9 @@
     a row in seeds health_criteria / health_weights; int_health_config_validated
     fails the build when a seeded criterion has no model here.
 -#}
+-- A view: the criterion tables stacked; read once, by int_criterion_scores_normalised.
+{{ config(materialized='view') }}
+
 {%- set criteria = health_criteria_keys() %}
 
 with

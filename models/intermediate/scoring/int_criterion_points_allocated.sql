@@ -26,29 +26,28 @@ criteria_scores as (
         raw_value,
         status,
         evidence,
+        computed_score,
         criterion_score,
         grade,
         is_overridden,
         override_reason,
-        is_included,
-        config_version
+        override_author,
+        is_included
     from {{ ref('int_criterion_scores_normalised') }}
 
 ),
 
+-- weight of excluded criteria per target criterion (aggregated first: one row
+-- per account, date and target, instead of joining criteria to each other)
 redirected_weights as (
 
     select
-        sources.account_id,
-        sources.score_date,
-        targets.criterion,
-        sum(sources.weight) as redirected_weight
-    from criteria_scores as sources
-    inner join criteria_scores as targets
-        on sources.account_id = targets.account_id
-        and sources.score_date = targets.score_date
-        and sources.redistribute_to = targets.criterion
-    where not sources.is_included and targets.is_included
+        account_id,
+        score_date,
+        redistribute_to as criterion,
+        sum(weight) as redirected_weight
+    from criteria_scores
+    where not is_included and redistribute_to is not null
     group by 1, 2, 3
 
 ),
@@ -70,14 +69,28 @@ allocated as (
 
 ),
 
+totals as (
+
+    select
+        account_id,
+        score_date,
+        sum(case when is_included then weight else 0 end) as coverage_pct,
+        sum(allocated_weight) as total_allocated_weight
+    from allocated
+    group by 1, 2
+
+),
+
 with_totals as (
 
     select
-        *,
-        sum(case when is_included then weight else 0 end)
-            over (partition by account_id, score_date) as coverage_pct,
-        sum(allocated_weight) over (partition by account_id, score_date) as total_allocated_weight
+        allocated.*,
+        totals.coverage_pct,
+        totals.total_allocated_weight
     from allocated
+    inner join totals
+        on allocated.account_id = totals.account_id
+        and allocated.score_date = totals.score_date
 
 ),
 
@@ -93,12 +106,13 @@ final as (
         raw_value,
         status,
         evidence,
+        computed_score,
         criterion_score,
         grade,
         is_overridden,
         override_reason,
+        override_author,
         is_included,
-        config_version,
         coverage_pct,
         case
             when is_included and total_allocated_weight > 0

@@ -10,6 +10,10 @@
     4. an unexpired CSM override (seed health_overrides) replaces the result.
     grade: 1 (0-19) to 5 (80-100).
 -#}
+-- A view: int_criterion_points_allocated computes it once and stores its rows
+-- with every column (tested there); storing the long table twice cost a full build.
+{{ config(materialized='view') }}
+
 
 with
 
@@ -75,12 +79,6 @@ overrides as (
 
 ),
 
-config as (
-
-    select config_version from {{ ref('int_health_config_validated') }}
-
-),
-
 scorecard_criteria as (
 
     select
@@ -118,24 +116,40 @@ scorecard_criteria as (
 
 ),
 
+-- the percentile is ranked over the few columns it needs, then joined back:
+-- a window over every column of every row was most of this model's cost
+percentiles as (
+
+    select
+        account_id,
+        score_date,
+        criterion,
+        {{ percentile_score('raw_value', 'score_date, criterion, segment') }} as percentile_value
+    from scorecard_criteria
+    where is_ranked
+
+),
+
 normalised as (
 
     select
-        *,
+        scorecard_criteria.*,
         case
-            when fixed_score is not null then fixed_score
-            when is_insufficient then null
-            when is_missing and missing_policy = 'fixed' then missing_score
-            when is_missing then null
-            when raw_value is null then null
-            when normalisation_method = 'linear'
-                then {{ linear_score('raw_value', 'zero_at', 'full_at') }}
+            when scorecard_criteria.fixed_score is not null then scorecard_criteria.fixed_score
+            when scorecard_criteria.is_insufficient then null
+            when scorecard_criteria.is_missing and scorecard_criteria.missing_policy = 'fixed'
+                then scorecard_criteria.missing_score
+            when scorecard_criteria.is_missing then null
+            when scorecard_criteria.raw_value is null then null
+            when scorecard_criteria.normalisation_method = 'linear'
+                then {{ linear_score('scorecard_criteria.raw_value', 'scorecard_criteria.zero_at', 'scorecard_criteria.full_at') }}
         end as linear_or_fixed_score,
-        case
-            when is_ranked
-                then {{ percentile_score('raw_value', 'score_date, criterion, segment, is_ranked') }}
-        end as percentile_value
+        percentiles.percentile_value
     from scorecard_criteria
+    left join percentiles
+        on scorecard_criteria.account_id = percentiles.account_id
+        and scorecard_criteria.score_date = percentiles.score_date
+        and scorecard_criteria.criterion = percentiles.criterion
 
 ),
 
@@ -174,11 +188,9 @@ final as (
         with_overrides.override_score is not null as is_overridden,
         with_overrides.override_reason,
         with_overrides.override_author,
-        coalesce(with_overrides.override_score, with_overrides.computed_score) is not null as is_included,
-        config.config_version
+        coalesce(with_overrides.override_score, with_overrides.computed_score) is not null as is_included
 
     from with_overrides
-    cross join config
 
 )
 
