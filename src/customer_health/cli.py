@@ -1,4 +1,4 @@
-"""Command line: `customer-health run | generate | summary | lint | evaluate`."""
+"""Command line: `customer-health run | generate | summary | lint | evaluate | bench`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project, summary
+from customer_health import bench, project, summary
 
 
 def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
@@ -78,20 +78,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"customer_health: warehouse {db_path}, scoring date {as_of}")
     print(ensure_demo_warehouse(db_path, os.environ.get("HEALTH_DEMO", "auto"), as_of))
     raw_report = _validate_stage(root, db_path, "raw")
-    # unit tests check the SQL logic, not the data: `make test` runs them (dbt's advice
-    # is to leave them out of production builds)
-    dbt_args = [
-        "build",
-        "--vars",
-        json.dumps({"as_of_date": as_of.isoformat()}),
-        "--exclude-resource-type",
-        "unit_test",
-    ]
-    if args.full_refresh:
-        dbt_args.append("--full-refresh")
+    dbt_args = project.build_args(full_refresh=args.full_refresh)
     started = time.perf_counter()
     try:
-        project.run_dbt(dbt_args, root, db_path)
+        project.run_dbt(dbt_args, root, db_path, as_of=as_of)
     except subprocess.CalledProcessError as exc:
         print(f"dbt build failed (exit {exc.returncode}); see the messages above.", file=sys.stderr)
         return exc.returncode or 1
@@ -206,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="sqlfluff lint with the dbt templater")
     lint.add_argument("paths", nargs="*")
     lint.set_defaults(func=cmd_lint)
+
+    bench.add_arguments(
+        sub.add_parser("bench", help="benchmark tiers: full build, one-day refresh, memory, floor")
+    )
     return parser
 
 

@@ -49,13 +49,40 @@ def dbt_executable() -> str:
     return venv_executable("dbt")
 
 
-def dbt_env(root: Path, db_path: Path | None = None) -> dict[str, str]:
-    """Return the environment dbt runs in: profiles from the project, absolute DuckDB path."""
+def dbt_env(
+    root: Path, db_path: Path | None = None, as_of: dt.date | None = None
+) -> dict[str, str]:
+    """Return the environment dbt runs in: profiles from the project, absolute DuckDB path.
+
+    as_of sets the scoring date through `HEALTH_AS_OF_DATE` (macros/as_of_date.sql) rather
+    than `--vars`: dbt re-parses the whole project whenever `--vars` change, while a changed
+    environment variable re-parses only the files that use it, so a daily run keeps most of
+    its parse cache.
+    """
     env = dict(os.environ)
     env["DBT_PROFILES_DIR"] = str(root / "profiles")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     env["HEALTH_DUCKDB_PATH"] = str(db_path or duckdb_path(root))
+    if as_of is not None:
+        env["HEALTH_AS_OF_DATE"] = as_of.isoformat()
     return env
+
+
+def build_args(full_refresh: bool = False) -> list[str]:
+    """Return the `dbt build` arguments of a production run (`customer-health run`).
+
+    Unit tests check the SQL logic, not the data: `make test` runs them (dbt's advice is
+    to leave them out of production builds).
+    """
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def dbt_command(args: list[str], root: Path) -> list[str]:
+    """Return the command line of one dbt command in the project at root."""
+    return [dbt_executable(), *args, "--project-dir", str(root)]
 
 
 def run_dbt(
@@ -63,14 +90,14 @@ def run_dbt(
     root: Path | None = None,
     db_path: Path | None = None,
     capture: bool = False,
+    as_of: dt.date | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one dbt command in the project; raises CalledProcessError when dbt fails."""
     root = root or project_dir()
-    cmd = [dbt_executable(), *args, "--project-dir", str(root)]
     return subprocess.run(
-        cmd,
+        dbt_command(args, root),
         cwd=root,
-        env=dbt_env(root, db_path),
+        env=dbt_env(root, db_path, as_of),
         check=True,
         text=True,
         capture_output=capture,
