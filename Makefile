@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test lint evaluate clean install
+.PHONY: run test lint evaluate bench clean install
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ lint: $(STAMP)
 ## make evaluate: backtest the score against later churn (on a copy of the warehouse).
 evaluate: $(STAMP)
 	$(BIN)/customer-health evaluate
+
+## make bench: time full and one-day incremental builds on tiers S, M, L, L1y; results in bench/ and README.
+bench: $(STAMP)
+	$(BIN)/customer-health bench --update-readme
 
 clean:
 	rm -rf $(VENV) target logs data/*.duckdb
