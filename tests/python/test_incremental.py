@@ -1,0 +1,207 @@
+"""Incremental staging and daily aggregates equal a full refresh.
+
+The small portfolio is built at D. Two loads follow, each a later `_loaded_at`:
+- load 1 (scored at D again): an event and a touchpoint for an account that does not exist yet;
+- load 2 (scored at D+1): that account, a new day of events, a new version of an old event
+  (moved to another day), an exact copy of an old event, a late event for an old day, an
+  event in the future, two identical keyless rows, a new version of an open ticket (now
+  solved), and a survey answer and a renewal of the new account.
+After each incremental run the checked rows of every incremental raw table, staging, the
+daily aggregates and the scores must equal a full refresh of a copy with the same raw data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import SMALL_AS_OF, Warehouse
+
+D = SMALL_AS_OF
+NEXT = D + dt.timedelta(days=1)
+
+CHECKED = {
+    "base_product__usage_events_checked": "event_id",
+    "base_helpdesk__tickets_checked": "ticket_id",
+    "base_surveys__survey_responses_checked": "response_id",
+    "base_marketing__touchpoints_checked": "touchpoint_id",
+    "base_crm__subscription_events_checked": "subscription_event_id",
+}
+DAILY = (
+    "select account_id, activity_date, event_count, active_user_count "
+    "from intermediate.int_usage_daily_aggregated where event_count > 0"
+)
+
+
+def _sorted(warehouse: Warehouse, sql: str) -> list[tuple]:
+    return sorted(warehouse.query(sql), key=repr)
+
+
+def _assert_same_as_full_refresh(incremental: Warehouse, tmp_path: Path, as_of: dt.date) -> None:
+    full = incremental.clone(tmp_path / f"full_{as_of.isoformat()}")
+    full.build(as_of, full_refresh=True)
+    for model, key in CHECKED.items():
+        checked = (
+            f"select {key}, account_id, rejection_reason, raw_record is not null "
+            f"from staging.{model}"
+        )
+        assert _sorted(incremental, checked) == _sorted(full, checked), model
+    assert _sorted(incremental, DAILY) == _sorted(full, DAILY)
+    stg = (
+        "select event_id, account_id, user_id, event_name, occurred_at "
+        "from staging.stg_product__usage_events"
+    )
+    assert _sorted(incremental, stg) == _sorted(full, stg)
+    # the days this run recomputed (var daily_recompute_days 7, plus the new day); older
+    # stored days keep what was known when they were computed
+    window = as_of - dt.timedelta(days=7)
+    daily = f"select * from marts.health_score_daily where score_date >= '{window}'"
+    assert _sorted(incremental, daily) == _sorted(full, daily)
+    current = "select * from marts.health_score"
+    assert _sorted(incremental, current) == _sorted(full, current)
+    rejected = (
+        "select source_table, source_key, severity, reason, detail from marts.rejected_rows "
+        "where source_table like '%usage_events'"
+    )
+    assert _sorted(incremental, rejected) == _sorted(full, rejected)
+
+
+def test_incremental_usage_staging_equals_full_refresh(
+    small_copy: Warehouse, tmp_path: Path
+) -> None:
+    wh = small_copy
+    events_before = wh.scalar("select count(*) from raw.usage_events")
+    old_event, old_account, old_day = wh.query(
+        "select event_id, account_id, cast(occurred_at as date) from raw.usage_events "
+        "order by event_id limit 1"
+    )[0]
+    copied_event = wh.scalar("select max(event_id) from raw.usage_events")
+
+    # load 1: an event of an account the CRM has not delivered yet
+    wh.execute(
+        f"""
+        insert into raw.usage_events by name
+        select 'evt_early' as event_id, 'acc_late' as account_id, 'usr_late' as user_id,
+            'login' as event_name, timestamp '{D} 09:00:00' as occurred_at,
+            timestamp '{D} 23:00:00' as _loaded_at
+        """,
+        f"""
+        insert into raw.touchpoints by name
+        select 'tp_early' as touchpoint_id, 'acc_late' as account_id, 'meeting' as touchpoint_type,
+            timestamp '{D} 09:00:00' as occurred_at, timestamp '{D} 23:00:00' as _loaded_at
+        """,
+    )
+    wh.build(D)
+    assert wh.scalar(
+        "select rejection_reason from staging.base_product__usage_events_checked "
+        "where event_id = 'evt_early'"
+    ) == "unknown_account"
+    open_ticket = wh.scalar(
+        "select min(ticket_id) from raw.tickets where status in ('new', 'open', 'pending')"
+    )
+    _assert_same_as_full_refresh(wh, tmp_path, D)
+
+    # load 2
+    loaded = f"timestamp '{NEXT} 06:00:00'"
+    wh.execute(
+        f"""
+        insert into raw.accounts by name
+        select 'acc_late' as account_id, 'Late Ltd' as account_name, 'smb' as segment,
+            timestamp '{D - dt.timedelta(days=10)} 00:00:00' as created_at,
+            false as is_internal, {loaded} as _loaded_at
+        """,
+        # a new day of events
+        f"""
+        insert into raw.usage_events by name
+        select event_id || '_next' as event_id, account_id, user_id, event_name,
+            occurred_at + interval 1 day as occurred_at, {loaded} as _loaded_at
+        from raw.usage_events
+        where cast(occurred_at as date) = date '{D}' and event_id <> 'evt_early'
+        """,
+        # a new version of an old event, moved to another day
+        f"""
+        insert into raw.usage_events by name
+        select event_id, account_id, user_id, 'export' as event_name,
+            occurred_at + interval 2 day as occurred_at, {loaded} as _loaded_at
+        from raw.usage_events where event_id = '{old_event}'
+        """,
+        # an exact copy of an old event, loaded again
+        f"""
+        insert into raw.usage_events by name
+        select event_id, account_id, user_id, event_name, occurred_at, {loaded} as _loaded_at
+        from raw.usage_events where event_id = '{copied_event}'
+        """,
+        # a late event for an old day, an event in the future, two identical keyless rows
+        f"""
+        insert into raw.usage_events by name
+        select * from (values
+            ('evt_late', '{old_account}', 'usr_x', 'login',
+                timestamp '{D - dt.timedelta(days=3)} 10:00:00', {loaded}),
+            ('evt_future', '{old_account}', 'usr_x', 'login',
+                timestamp '2999-01-01 00:00:00', {loaded}),
+            (null, '{old_account}', 'usr_x', 'login', timestamp '{NEXT} 10:00:00', {loaded}),
+            (null, '{old_account}', 'usr_x', 'login', timestamp '{NEXT} 10:00:00', {loaded})
+        ) as t(event_id, account_id, user_id, event_name, occurred_at, _loaded_at)
+        """,
+        # the open ticket is solved: a new version of its row
+        f"""
+        insert into raw.tickets by name
+        select * replace ('solved' as status, timestamp '{NEXT} 05:00:00' as solved_at,
+            {loaded} as _loaded_at)
+        from raw.tickets where ticket_id = '{open_ticket}'
+        """,
+        f"""
+        insert into raw.survey_responses by name
+        select 'resp_late' as response_id, 'acc_late' as account_id, 'nps' as survey_type,
+            9 as score, timestamp '{NEXT} 04:00:00' as responded_at, {loaded} as _loaded_at
+        """,
+        f"""
+        insert into raw.subscription_events by name
+        select 'sub_late' as subscription_event_id, 'acc_late' as account_id,
+            'renewal' as event_type, timestamp '{NEXT} 03:00:00' as occurred_at,
+            {loaded} as _loaded_at
+        """,
+    )
+    wh.build(NEXT)
+    reasons = dict(wh.query(
+        "select coalesce(event_id, '(null)') || ':' || coalesce(rejection_reason, 'ok'), count(*) "
+        "from staging.base_product__usage_events_checked "
+        "where event_id in ('evt_early', 'evt_late', 'evt_future', "
+        f"'{old_event}', '{copied_event}') or event_id is null group by 1"
+    ))
+    assert reasons == {
+        "evt_early:ok": 1,  # its account arrived: re-checked and accepted
+        "evt_late:ok": 1,
+        "evt_future:future_timestamp": 1,
+        f"{old_event}:ok": 1,
+        f"{old_event}:duplicate_key": 1,  # the old version, rejected now
+        f"{copied_event}:ok": 1,
+        f"{copied_event}:duplicate_row": 1,
+        "(null):null_key": 2,
+    }
+    assert wh.scalar(
+        "select rejection_reason from staging.base_marketing__touchpoints_checked "
+        "where touchpoint_id = 'tp_early'"
+    ) is None  # re-checked once its account arrived
+    assert wh.query(
+        "select coalesce(rejection_reason, 'ok'), count(*) "
+        "from staging.base_helpdesk__tickets_checked where ticket_id = ? group by 1 order by 1",
+        [open_ticket],
+    ) == [("duplicate_key", 1), ("ok", 1)]
+    assert wh.query(
+        "select status from staging.stg_helpdesk__tickets where ticket_id = ?", [open_ticket]
+    ) == [("solved",)]
+    # the day the old version left no longer counts it
+    moved_day_count = wh.scalar(
+        "select coalesce(sum(event_count), 0) from intermediate.int_usage_daily_aggregated "
+        "where account_id = ? and activity_date = ?",
+        [old_account, old_day],
+    )
+    accepted_that_day = wh.scalar(
+        "select count(*) from staging.stg_product__usage_events "
+        "where account_id = ? and cast(occurred_at as date) = ?",
+        [old_account, old_day],
+    )
+    assert moved_day_count == accepted_that_day
+    assert wh.scalar("select count(*) from raw.usage_events") > events_before
+    _assert_same_as_full_refresh(wh, tmp_path, NEXT)
