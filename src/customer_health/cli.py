@@ -38,8 +38,8 @@ def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
         con.close()
 
 
-def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> str:
-    """Generate the demo warehouse when needed; return what was done.
+def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> tuple[str, bool]:
+    """Generate the demo warehouse when needed; return what was done and whether it generated.
 
     mode `auto` generates when there are no raw tables, or when the raw tables
     are a demo whose end date is not the scoring date; a warehouse whose raw
@@ -50,11 +50,11 @@ def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> str:
 
     has_raw, demo_end = _raw_state(db_path)
     if mode == "never":
-        return "demo generation disabled (HEALTH_DEMO=never)"
+        return "demo generation disabled (HEALTH_DEMO=never)", False
     if mode == "auto" and has_raw and demo_end is None:
-        return f"raw tables found in {db_path} (not a demo): using them as they are"
+        return f"raw tables found in {db_path} (not a demo): using them as they are", False
     if mode == "auto" and has_raw and demo_end == as_of:
-        return f"demo warehouse up to date (ends {demo_end})"
+        return f"demo warehouse up to date (ends {demo_end})", False
     db_path.parent.mkdir(parents=True, exist_ok=True)
     config = generator.GeneratorConfig(
         n_accounts=int(os.environ.get("HEALTH_DEMO_ACCOUNTS", "500")),
@@ -66,7 +66,8 @@ def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> str:
     counts = generator.write_warehouse(db_path, config)
     return (
         f"demo warehouse generated in {time.perf_counter() - started:.1f} s: "
-        + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k.startswith("raw."))
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k.startswith("raw.")),
+        True,
     )
 
 
@@ -76,9 +77,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     db_path = project.duckdb_path(root)
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else project.default_as_of_date()
     print(f"customer_health: warehouse {db_path}, scoring date {as_of}")
-    print(ensure_demo_warehouse(db_path, os.environ.get("HEALTH_DEMO", "auto"), as_of))
+    demo_mode = os.environ.get("HEALTH_DEMO", "auto")
+    message, generated = ensure_demo_warehouse(db_path, demo_mode, as_of)
+    print(message)
     raw_report = _validate_stage(root, db_path, "raw")
-    dbt_args = project.build_args(full_refresh=args.full_refresh)
+    # a regenerated demo replaced every raw table: the incremental models start over
+    dbt_args = project.build_args(full_refresh=args.full_refresh or generated)
     started = time.perf_counter()
     try:
         project.run_dbt(dbt_args, root, db_path, as_of=as_of)

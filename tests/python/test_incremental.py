@@ -2,6 +2,7 @@
 
 The small portfolio is built at D. Two loads follow, each a later `_loaded_at`:
 - load 1 (scored at D again): an event and a touchpoint for an account that does not exist yet;
+- load 1b, two days later (scored at D again): rows of known accounts;
 - load 2 (scored at D+1): that account, a new day of events, a new version of an old event
   (moved to another day), an exact copy of an old event, a late event for an old day, an
   event in the future, two identical keyless rows, a new version of an open ticket (now
@@ -76,6 +77,17 @@ def test_incremental_usage_staging_equals_full_refresh(
         "order by event_id limit 1"
     )[0]
     copied_event = wh.scalar("select max(event_id) from raw.usage_events")
+    # loads land after everything already loaded; after load 1b the latest load checked is
+    # more than loaded_at_lookback_hours (24) after load 1, so load 1's rows are not picked up
+    # again by their load time, only by the re-check of their rejection
+    last_load = max(
+        wh.scalar(f"select max(_loaded_at) from raw.{table}")
+        for table in ("usage_events", "touchpoints", "tickets", "survey_responses",
+                      "subscription_events", "accounts")
+    )
+    load_1 = f"timestamp '{last_load + dt.timedelta(hours=1)}'"
+    load_1b = f"timestamp '{last_load + dt.timedelta(days=2)}'"
+    loaded = f"timestamp '{last_load + dt.timedelta(days=3)}'"
 
     # load 1: an event of an account the CRM has not delivered yet
     wh.execute(
@@ -83,12 +95,12 @@ def test_incremental_usage_staging_equals_full_refresh(
         insert into raw.usage_events by name
         select 'evt_early' as event_id, 'acc_late' as account_id, 'usr_late' as user_id,
             'login' as event_name, timestamp '{D} 09:00:00' as occurred_at,
-            timestamp '{D} 23:00:00' as _loaded_at
+            {load_1} as _loaded_at
         """,
         f"""
         insert into raw.touchpoints by name
         select 'tp_early' as touchpoint_id, 'acc_late' as account_id, 'meeting' as touchpoint_type,
-            timestamp '{D} 09:00:00' as occurred_at, timestamp '{D} 23:00:00' as _loaded_at
+            timestamp '{D} 09:00:00' as occurred_at, {load_1} as _loaded_at
         """,
     )
     wh.build(D)
@@ -96,13 +108,32 @@ def test_incremental_usage_staging_equals_full_refresh(
         "select rejection_reason from staging.base_product__usage_events_checked "
         "where event_id = 'evt_early'"
     ) == "unknown_account"
+    assert wh.scalar(
+        "select rejection_reason from staging.base_marketing__touchpoints_checked "
+        "where touchpoint_id = 'tp_early'"
+    ) == "unknown_account"
+    # load 1b, two days later: rows of known accounts, so the latest load checked moves past
+    # load 1 by more than loaded_at_lookback_hours
+    wh.execute(
+        f"""
+        insert into raw.usage_events by name
+        select 'evt_mid' as event_id, '{old_account}' as account_id, 'usr_x' as user_id,
+            'login' as event_name, timestamp '{D} 10:00:00' as occurred_at, {load_1b} as _loaded_at
+        """,
+        f"""
+        insert into raw.touchpoints by name
+        select 'tp_mid' as touchpoint_id, '{old_account}' as account_id,
+            'meeting' as touchpoint_type, timestamp '{D} 10:00:00' as occurred_at,
+            {load_1b} as _loaded_at
+        """,
+    )
+    wh.build(D)
     open_ticket = wh.scalar(
         "select min(ticket_id) from raw.tickets where status in ('new', 'open', 'pending')"
     )
     _assert_same_as_full_refresh(wh, tmp_path, D)
 
     # load 2
-    loaded = f"timestamp '{NEXT} 06:00:00'"
     wh.execute(
         f"""
         insert into raw.accounts by name
@@ -149,6 +180,12 @@ def test_incremental_usage_staging_equals_full_refresh(
         select * replace ('solved' as status, timestamp '{NEXT} 05:00:00' as solved_at,
             {loaded} as _loaded_at)
         from raw.tickets where ticket_id = '{open_ticket}'
+        """,
+        f"""
+        insert into raw.touchpoints by name
+        select 'tp_next' as touchpoint_id, '{old_account}' as account_id,
+            'email_open' as touchpoint_type, timestamp '{NEXT} 08:00:00' as occurred_at,
+            {loaded} as _loaded_at
         """,
         f"""
         insert into raw.survey_responses by name
