@@ -784,10 +784,10 @@ def render_runs(results: dict[str, Any]) -> str:
     for (commit, dirty, repeat, command), names in groups.items():
         stamps = sorted(str(results["tiers"][n].get("measured_at", "?"))[:16].replace("T", " ")
                         for n in names)
-        when = stamps[0] if stamps[0] == stamps[-1] else f"{stamps[0]} to {stamps[-1]}"
+        when = ", ".join(dict.fromkeys(stamps))  # each tier's start, in order
         version = f"commit {commit[:10]}" if commit else "not a git checkout"
         version += " with uncommitted changes" if dirty else ""
-        lines.append(f"{', '.join(names)}: measured {when} UTC, {version}, medians of "
+        lines.append(f"{', '.join(names)}: started {when} UTC, {version}, medians of "
                      f"{repeat} run{'s' if repeat != 1 else ''}, `{command or MAKE_COMMAND}`.")
     return "Runs:\n\n" + "\n".join(f"- {line}" for line in lines)
 
@@ -797,15 +797,27 @@ def render_checks(results: dict[str, Any]) -> str:
     return "\n".join(f"- **{c['status']}** {c['name']}: {c['detail']}" for c in results["checks"])
 
 
+def render_cold_parse(results: dict[str, Any]) -> str:
+    """Return the cold parse time of each tier (not in the full or incremental times)."""
+    parts = [
+        f"{name} {_fmt(tier['medians'].get('cold_parse_s'))} s"
+        for name, tier in sorted(results["tiers"].items(), key=lambda item: _tier_order(item[0]))
+        if tier["medians"].get("cold_parse_s") is not None
+    ]
+    return ("Cold parse (the first `dbt parse` of the project, once per tier, not in the "
+            "times above): " + ", ".join(parts) + ".") if parts else ""
+
+
 def render_report(results: dict[str, Any]) -> str:
     """Return the text of the README section and bench/RESULTS.md."""
-    return "\n\n".join([
+    return "\n\n".join(part for part in [
         render_table(results),
+        render_cold_parse(results),
         render_machine(results),
         render_runs(results),
         f"Command: `make bench` (`{MAKE_COMMAND}`; options in `customer-health bench --help`).",
         "Checks against the targets:\n\n" + render_checks(results),
-    ])
+    ] if part)
 
 
 def render_slowest(results: dict[str, Any], tier_names: Iterable[str]) -> str:
