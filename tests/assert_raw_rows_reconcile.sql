@@ -21,8 +21,21 @@ counts as (
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
+),
+
+final as (
+
+    select
+        *,
+        case
+            when raw_rows < accepted_rows + rejected_rows
+                then 'raw rows were deleted after staging checked them (event tables are '
+                    || 'staged incrementally, by _loaded_at): rebuild with --full-refresh'
+            else 'raw rows are missing from staging and from rejected_rows'
+        end as hint
+    from counts
+    where raw_rows <> accepted_rows + rejected_rows
+
 )
 
-select *
-from counts
-where raw_rows <> accepted_rows + rejected_rows
+select * from final
