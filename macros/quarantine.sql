@@ -61,22 +61,16 @@
     or var loaded_at_column), else null: used to keep the latest version of a
     conflicting duplicate and to group the data-quality summary by load. -#}
 {% macro loaded_at_expr(relation) -%}
-    {%- set name = var('loaded_at_column', '_loaded_at') -%}
-    {%- if execute -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-        {%- if name | lower in columns -%}
-            {{- try_cast_as(adapter.quote(name), dbt.type_timestamp()) -}}
-        {%- else -%}
-            cast(null as {{ dbt.type_timestamp() }})
-        {%- endif -%}
+    {%- if has_loaded_at(relation) -%}
+        {{- try_cast_as(adapter.quote(var('loaded_at_column', '_loaded_at')), dbt.type_timestamp()) -}}
     {%- else -%}
         cast(null as {{ dbt.type_timestamp() }})
     {%- endif -%}
 {%- endmacro %}
 
 {#- True when the raw table has the loader's landing timestamp (`_loaded_at`,
-    var loaded_at_column): an incremental checked model needs it to find the
-    rows a load added. -#}
+    var loaded_at_column): loaded_at_expr reads it when it exists, and an
+    incremental checked model needs it to find the rows a load added. -#}
 {% macro has_loaded_at(relation) -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}
     {%- set name = var('loaded_at_column', '_loaded_at') | lower -%}
