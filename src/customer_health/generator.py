@@ -32,6 +32,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from customer_health.project import default_as_of_date
+
 GENERATOR_VERSION = "1.0.0"
 
 SEGMENTS = ("enterprise", "mid_market", "smb", "internal")
@@ -154,11 +156,6 @@ _TOUCHPOINT_DETAILS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _yesterday_utc() -> dt.date:
-    """Return yesterday's date in UTC (the default end of history)."""
-    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Parameters of one generated demo warehouse.
@@ -170,7 +167,7 @@ class GeneratorConfig:
 
     n_accounts: int = 500
     history_days: int = 1095
-    end_date: dt.date = field(default_factory=_yesterday_utc)
+    end_date: dt.date = field(default_factory=default_as_of_date)
     seed: int = 42
     usage_intensity: float = 1.0
     ticket_intensity: float = 1.0

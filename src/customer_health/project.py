@@ -34,7 +34,7 @@ def duckdb_path(root: Path | None = None) -> Path:
 
 
 def default_as_of_date() -> dt.date:
-    """Return yesterday in UTC, the default scoring date (as macros/as_of_date.sql)."""
+    """Return yesterday in UTC, the default scoring date (as macros/run_settings/as_of_date.sql)."""
     return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 
 
@@ -54,10 +54,10 @@ def dbt_env(
 ) -> dict[str, str]:
     """Return the environment dbt runs in: profiles from the project, absolute DuckDB path.
 
-    as_of sets the scoring date through `HEALTH_AS_OF_DATE` (macros/as_of_date.sql) rather
-    than `--vars`: dbt re-parses the whole project whenever `--vars` change, while a changed
-    environment variable re-parses only the files that use it, so a daily run keeps most of
-    its parse cache.
+    as_of sets the scoring date through `HEALTH_AS_OF_DATE`
+    (macros/run_settings/as_of_date.sql) rather than `--vars`: dbt re-parses the whole
+    project whenever `--vars` change, while a changed environment variable re-parses only
+    the files that use it, so a daily run keeps most of its parse cache.
     """
     env = dict(os.environ)
     env["DBT_PROFILES_DIR"] = str(root / "profiles")

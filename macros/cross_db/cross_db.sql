@@ -107,44 +107,6 @@
     select explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date_day
 {%- endmacro %}
 
-{#- Clamp an expression to [lo, hi]. -#}
-{% macro clamp(expr, lo=0, hi=1) -%}
-    least(greatest({{ expr }}, {{ lo }}), {{ hi }})
-{%- endmacro %}
-
-{#- Linear map of value to 0-100: zero_at -> 0, full_at -> 100, either direction, clamped. -#}
-{% macro linear_score(value, zero_at, full_at) -%}
-    (100.0 * {{ clamp('(' ~ value ~ ' - (' ~ zero_at ~ ')) / ((' ~ full_at ~ ') - (' ~ zero_at ~ '))') }})
-{%- endmacro %}
-
-{#- Exponential decay weight of an age in days with the given half-life. -#}
-{% macro decay_weight(age_days, half_life_days) -%}
-    power(0.5, ({{ age_days }}) / ({{ half_life_days }} * 1.0))
-{%- endmacro %}
-
-{#- Grade 1-5 of a 0-100 score: 0-19 -> 1, 20-39 -> 2, ..., 80-100 -> 5. -#}
-{% macro score_grade(score) -%}
-    case when {{ score }} is null then null else cast(least(5, floor({{ score }} / 20.0) + 1) as {{ dbt.type_int() }}) end
-{%- endmacro %}
-
-{#- Mid-rank percentile (0-100) of value within a partition: the share of rows
-    below it plus half the rows tied with it. One row alone scores 50; a value
-    can only gain rank when it grows. partition_by is a comma-separated list. -#}
-{% macro percentile_score(value, partition_by) -%}
-    {%- set ordered = 'partition by ' ~ partition_by ~ ' order by ' ~ value -%}
-    {#- (rank - 1 + 0.5 x ties) / n = 0.5 x ((rank - 1) / n + cume_dist): one sort serves all three -#}
-    (50.0 * (
-        (rank() over ({{ ordered }}) - 1)
-        / count(*) over ({{ ordered }} rows between unbounded preceding and unbounded following)
-        + cume_dist() over ({{ ordered }})
-    ))
-{%- endmacro %}
-
-{#- The aggregate used for seasonal indices: median (default) or mean (var seasonal_aggregation). -#}
-{% macro seasonal_aggregate(expr) -%}
-    {%- if var('seasonal_aggregation') == 'median' -%}{{ median(expr) }}{%- else -%}avg({{ expr }}){%- endif -%}
-{%- endmacro %}
-
 {#- A 64-bit floating point type (dbt.type_float() is 32-bit on DuckDB and Spark). -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'customer_health')()) }}
@@ -156,9 +118,48 @@
 
 {% macro spark__type_double() -%}double{%- endmacro %}
 
-{#- A float rounded for display: first to 6 decimals, so that the last-bit
-    differences of parallel float sums and averages between builds cannot flip
-    a displayed digit (102.0499999999 and 102.0500000001 both show 102.1). -#}
-{% macro display_round(expr, digits) -%}
-    round(round({{ expr }}, 6), {{ digits }})
+{#- A cast that yields null instead of failing on a malformed value. -#}
+{% macro try_cast_as(expr, type) -%}
+    {{ return(adapter.dispatch('try_cast_as', 'customer_health')(expr, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_as(expr, type) -%}
+    cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{% macro duckdb__try_cast_as(expr, type) -%}
+    try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{% macro spark__try_cast_as(expr, type) -%}
+    try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{#- The whole raw row of a table alias as one struct value (kept in flight,
+    never stored), and a struct as JSON text. The checked base models turn the
+    raw row into JSON only for the rows marts.rejected_rows lists (rejected or
+    repaired) and for ordering the copies of a duplicated key: formatting every
+    row as JSON was the largest cost of staging. -#}
+{% macro raw_row(alias) -%}
+    {{ return(adapter.dispatch('raw_row', 'customer_health')(alias)) }}
+{%- endmacro %}
+
+{% macro default__raw_row(alias) -%}
+    {{ alias }}
+{%- endmacro %}
+
+{% macro spark__raw_row(alias) -%}
+    struct({{ alias }}.*)
+{%- endmacro %}
+
+{% macro json_text(struct_expr) -%}
+    {{ return(adapter.dispatch('json_text', 'customer_health')(struct_expr)) }}
+{%- endmacro %}
+
+{% macro default__json_text(struct_expr) -%}
+    cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_text(struct_expr) -%}
+    to_json({{ struct_expr }})
 {%- endmacro %}

@@ -5,56 +5,10 @@
     lists every problem row.
 -#}
 
-{#- The whole raw row of a table alias as one struct value (kept in flight,
-    never stored), and a struct as JSON text. The checked base models turn the
-    raw row into JSON only for the rows marts.rejected_rows lists (rejected or
-    repaired) and for ordering the copies of a duplicated key: formatting every
-    row as JSON was the largest cost of staging. -#}
-{% macro raw_row(alias) -%}
-    {{ return(adapter.dispatch('raw_row', 'customer_health')(alias)) }}
-{%- endmacro %}
-
-{% macro default__raw_row(alias) -%}
-    {{ alias }}
-{%- endmacro %}
-
-{% macro spark__raw_row(alias) -%}
-    struct({{ alias }}.*)
-{%- endmacro %}
-
-{% macro json_text(struct_expr) -%}
-    {{ return(adapter.dispatch('json_text', 'customer_health')(struct_expr)) }}
-{%- endmacro %}
-
-{% macro default__json_text(struct_expr) -%}
-    cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
-{%- endmacro %}
-
-{% macro spark__json_text(struct_expr) -%}
-    to_json({{ struct_expr }})
-{%- endmacro %}
-
 {#- raw_record: the raw row as JSON when one of the conditions holds (the row
     is rejected or repaired), else null. -#}
 {% macro problem_record(conditions) -%}
     case when {{ conditions | join(' or ') }} then {{ json_text('raw_row') }} end
-{%- endmacro %}
-
-{#- A cast that yields null instead of failing on a malformed value. -#}
-{% macro try_cast_as(expr, type) -%}
-    {{ return(adapter.dispatch('try_cast_as', 'customer_health')(expr, type)) }}
-{%- endmacro %}
-
-{% macro default__try_cast_as(expr, type) -%}
-    cast({{ expr }} as {{ type }})
-{%- endmacro %}
-
-{% macro duckdb__try_cast_as(expr, type) -%}
-    try_cast({{ expr }} as {{ type }})
-{%- endmacro %}
-
-{% macro spark__try_cast_as(expr, type) -%}
-    try_cast({{ expr }} as {{ type }})
 {%- endmacro %}
 
 {#- The loader's landing timestamp when the raw table has one (`_loaded_at`,

@@ -1,0 +1,47 @@
+{#- Scoring formulas: the domain arithmetic the criteria and the normalisation share. -#}
+
+{#- Clamp an expression to [lo, hi]. -#}
+{% macro clamp(expr, lo=0, hi=1) -%}
+    least(greatest({{ expr }}, {{ lo }}), {{ hi }})
+{%- endmacro %}
+
+{#- Linear map of value to 0-100: zero_at -> 0, full_at -> 100, either direction, clamped. -#}
+{% macro linear_score(value, zero_at, full_at) -%}
+    (100.0 * {{ clamp('(' ~ value ~ ' - (' ~ zero_at ~ ')) / ((' ~ full_at ~ ') - (' ~ zero_at ~ '))') }})
+{%- endmacro %}
+
+{#- Exponential decay weight of an age in days with the given half-life. -#}
+{% macro decay_weight(age_days, half_life_days) -%}
+    power(0.5, ({{ age_days }}) / ({{ half_life_days }} * 1.0))
+{%- endmacro %}
+
+{#- Grade 1-5 of a 0-100 score: 0-19 -> 1, 20-39 -> 2, ..., 80-100 -> 5. -#}
+{% macro score_grade(score) -%}
+    case when {{ score }} is null then null else cast(least(5, floor({{ score }} / 20.0) + 1) as {{ dbt.type_int() }}) end
+{%- endmacro %}
+
+{#- Mid-rank percentile (0-100) of value within a partition: the share of rows
+    below it plus half the rows tied with it. One row alone scores 50; a value
+    can only gain rank when it grows. partition_by is a comma-separated list. -#}
+{% macro percentile_score(value, partition_by) -%}
+    {%- set ordered = 'partition by ' ~ partition_by ~ ' order by ' ~ value -%}
+    {#- (rank - 1 + 0.5 x ties) / n = 0.5 x ((rank - 1) / n + cume_dist): one sort serves all three -#}
+    (50.0 * (
+        (rank() over ({{ ordered }}) - 1)
+        / count(*) over ({{ ordered }} rows between unbounded preceding and unbounded following)
+        + cume_dist() over ({{ ordered }})
+    ))
+{%- endmacro %}
+
+{#- The aggregate used for seasonal indices: median (default) or mean (var seasonal_aggregation). -#}
+{% macro seasonal_aggregate(expr) -%}
+    {%- if var('seasonal_aggregation') == 'median' -%}{{ median(expr) }}{%- else -%}avg({{ expr }}){%- endif -%}
+{%- endmacro %}
+
+
+{#- A float rounded for display: first to 6 decimals, so that the last-bit
+    differences of parallel float sums and averages between builds cannot flip
+    a displayed digit (102.0499999999 and 102.0500000001 both show 102.1). -#}
+{% macro display_round(expr, digits) -%}
+    round(round({{ expr }}, 6), {{ digits }})
+{%- endmacro %}
