@@ -11,12 +11,18 @@
     {{- return(flags.FULL_REFRESH or from_var in [true, 'true', 1, '1'] or from_env) -}}
 {%- endmacro %}
 
-{#- A predicate selecting the rows written by this invocation (run_column holds
-    the run's start time, run_started_precise()); `1 = 1` when the test must
-    check everything. -#}
-{% macro written_in_run(run_column) -%}
+{#- A predicate selecting the rows written by this invocation; `1 = 1` when the
+    test must check everything. Two ways to say which rows a run wrote:
+      - run_column alone: the column holds the run's start time
+        (run_started_precise(), e.g. checked_at of the staging base models);
+      - run_column with written_from = {'relation': ref(...), 'column': c}: the
+        rows whose run_column is one of that relation's c values (e.g. a daily
+        history whose score_date is one of int_score_dates_listed's dates). -#}
+{% macro written_in_run(run_column, written_from=none) -%}
     {%- if run_column is none or full_check_requested() -%}
         1 = 1
+    {%- elif written_from is not none -%}
+        {{ run_column }} in (select {{ written_from['column'] }} from {{ written_from['relation'] }})
     {%- else -%}
         {{ run_column }} = {{ run_started_precise() }}
     {%- endif -%}

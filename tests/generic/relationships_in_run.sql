@@ -3,7 +3,7 @@
     a daily run checks only the rows written by this run; a --full-refresh or
     full check (macros/testing/test_scope.sql) checks all.
 -#}
-{% test relationships_in_run(model, column_name, to, field, run_column=none) %}
+{% test relationships_in_run(model, column_name, to, field, run_column=none, written_from=none) %}
 
 with
 
@@ -11,7 +11,7 @@ child as (
 
     select {{ column_name }} as child_value
     from {{ model }}
-    where {{ column_name }} is not null and {{ written_in_run(run_column) }}
+    where {{ column_name }} is not null and {{ written_in_run(run_column, written_from) }}
 
 ),
 

@@ -1,10 +1,11 @@
 {#-
     The combination of `columns` is unique across the model. With run_column
-    (the column holding the time of the run that wrote a row), a daily run
+    (the column holding the time of the run that wrote a row; or, with
+    written_from, see macros/testing/test_scope.sql), a daily run
     checks only the keys written by this run against the whole table; a
     --full-refresh or full check (macros/testing/test_scope.sql) checks all.
 -#}
-{% test unique_in_run(model, columns, run_column=none) %}
+{% test unique_in_run(model, columns, run_column=none, written_from=none) %}
 
 {%- set keys = columns | join(', ') %}
 
@@ -15,7 +16,7 @@ keys_written as (
 
     select distinct {{ keys }}
     from {{ model }}
-    where {{ written_in_run(run_column) }}
+    where {{ written_in_run(run_column, written_from) }}
 
 ),
 
