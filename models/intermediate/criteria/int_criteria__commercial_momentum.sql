@@ -6,6 +6,12 @@
     counts fully only when engagement backs it: its value is multiplied by
     min(1, engagement raw points / expansion_backing_points).
     No commercial event in the window: no_data.
+    One pass: per account and day, the values that need backing and the rest
+    are summed apart, with the account's score dates in the same stream, over a
+    window frame on the day number; the momentum is the plain sum plus the
+    backed sum times the score date's backing factor (no join of every score
+    date to every event). With the seed's whole-number values every sum is
+    exact (see docs/decisions/criteria.md).
 -#}
 {%- set lookback_days = var('commercial_lookback_days') -%}
 {%- set backing_points = var('expansion_backing_points') %}
@@ -21,6 +27,16 @@ account_score_dates as (
 
 ),
 
+score_dates as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+    from account_score_dates
+
+),
+
+-- only the days the windows of this run's score dates reach
 subscription_events as (
 
     select
@@ -28,6 +44,8 @@ subscription_events as (
         event_type,
         {{ to_date('occurred_at') }} as occurred_date
     from {{ ref('stg_crm__subscription_events') }}
+    where {{ to_date('occurred_at') }} > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
+        and {{ to_date('occurred_at') }} <= (select score_dates.last_score_date from score_dates)
 
 ),
 
@@ -51,41 +69,85 @@ engagement as (
 
 ),
 
-backing as (
+-- per account and day: event values split into those that need engagement
+-- backing (scaled by the score date's backing factor later) and the rest,
+-- and the account's score dates, in one stream
+account_days as (
 
     select
-        account_id,
-        score_date,
-        least(engagement_points / {{ backing_points }}, 1.0) as backing_factor
-    from engagement
-
-),
-
-account_events as (
-
-    select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
+        subscription_events.account_id,
+        subscription_events.occurred_date as day_date,
+        false as is_score_date,
         count(*) as event_count,
-        sum(
-            coalesce(event_values.event_value, 0)
-            * case when event_values.needs_engagement_backing then backing.backing_factor else 1.0 end
-        ) as momentum,
+        sum(case when event_values.needs_engagement_backing then 0 else event_values.event_value end) as plain_value,
+        sum(case when event_values.needs_engagement_backing then event_values.event_value else 0 end) as backed_value,
         sum(case when subscription_events.event_type = 'renewal' then 1 else 0 end) as renewal_count,
         sum(case when subscription_events.event_type = 'expansion' then 1 else 0 end) as expansion_count,
         sum(case when subscription_events.event_type = 'contraction' then 1 else 0 end) as contraction_count,
         sum(case when subscription_events.event_type = 'cancellation' then 1 else 0 end) as cancellation_count
-    from account_score_dates
-    inner join subscription_events
-        on account_score_dates.account_id = subscription_events.account_id
-        and account_score_dates.score_date >= subscription_events.occurred_date
-        and subscription_events.occurred_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
+    from subscription_events
     inner join event_values
         on subscription_events.event_type = event_values.event_type
-    left join backing
-        on account_score_dates.account_id = backing.account_id
-        and account_score_dates.score_date = backing.score_date
     group by 1, 2
+
+    union all
+
+    select
+        account_id,
+        score_date as day_date,
+        true as is_score_date,
+        0 as event_count,
+        0 as plain_value,
+        0 as backed_value,
+        0 as renewal_count,
+        0 as expansion_count,
+        0 as contraction_count,
+        0 as cancellation_count
+    from account_score_dates
+
+),
+
+windowed as (
+
+    select
+        account_id,
+        day_date as score_date,
+        is_score_date,
+        sum(event_count) over account_window as event_count,
+        sum(plain_value) over account_window as plain_value,
+        sum(backed_value) over account_window as backed_value,
+        sum(renewal_count) over account_window as renewal_count,
+        sum(expansion_count) over account_window as expansion_count,
+        sum(contraction_count) over account_window as contraction_count,
+        sum(cancellation_count) over account_window as cancellation_count
+    from account_days
+    window account_window as (
+        partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
+        range between {{ lookback_days - 1 }} preceding and current row
+    )
+
+),
+
+-- an event that needs backing counts min(1, engagement points / expansion_backing_points)
+-- of its value (nothing without an engagement row, as a null term of the old per-event sum)
+account_events as (
+
+    select
+        windowed.account_id,
+        windowed.score_date,
+        windowed.event_count,
+        windowed.plain_value
+        + coalesce(windowed.backed_value * least(engagement.engagement_points / {{ backing_points }}, 1.0), 0)
+            as momentum,
+        windowed.renewal_count,
+        windowed.expansion_count,
+        windowed.contraction_count,
+        windowed.cancellation_count
+    from windowed
+    left join engagement
+        on windowed.account_id = engagement.account_id
+        and windowed.score_date = engagement.score_date
+    where windowed.is_score_date and windowed.event_count > 0
 
 ),
 

@@ -4,6 +4,12 @@
     averaged with weights: recency decay (half-life var satisfaction_half_life_days)
     times satisfaction_comment_weight when the answer carries a written comment.
     No answer in the window: no_data (by default excluded, not punished).
+    One pass, no per-date range join: the decay factors as
+    0.5^((s - d) / h) = 0.5^((s - r) / h) x 0.5^((r - d) / h) with r = as_of_date;
+    the score date's factor is common to the numerator and the denominator of
+    the weighted mean and cancels, so each day's weighted sums are weighted once
+    by 0.5^((r - d) / h) and summed over a window frame on the day number (the
+    account's score dates are in the same stream).
 -#}
 {%- set lookback_days = var('satisfaction_lookback_days') -%}
 {%- set half_life_days = var('satisfaction_half_life_days') -%}
@@ -20,6 +26,16 @@ account_score_dates as (
 
 ),
 
+score_dates as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+    from account_score_dates
+
+),
+
+-- only the days the windows of this run's score dates reach
 responses as (
 
     select
@@ -30,23 +46,58 @@ responses as (
         responded_date
     from {{ ref('int_survey_responses_attributed') }}
     where account_id is not null
+        and responded_date > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
+        and responded_date <= (select score_dates.last_score_date from score_dates)
 
 ),
 
-weighted_responses as (
+-- weighted sums per account and day (comment weight only; the decay is per day)
+response_days as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        responses.survey_type,
-        responses.score_pct,
-        {{ decay_weight(days_between('responses.responded_date', 'account_score_dates.score_date'), half_life_days) }}
-        * case when responses.has_comment then {{ comment_weight }} else 1.0 end as response_weight
+        account_id,
+        responded_date as day_date,
+        count(*) as response_count,
+        sum(case when has_comment then {{ comment_weight }} else 1.0 end) as weight_sum,
+        sum(case when has_comment then {{ comment_weight }} else 1.0 end * score_pct) as weighted_score_sum,
+        sum(case when survey_type = 'nps' then 1 else 0 end) as nps_count,
+        sum(case when survey_type = 'csat' then 1 else 0 end) as csat_count,
+        sum(case when survey_type = 'like' then 1 else 0 end) as like_count
+    from responses
+    group by 1, 2
+
+),
+
+-- the answer days and the account's score dates in one stream
+account_days as (
+
+    select
+        account_id,
+        day_date,
+        false as is_score_date,
+        response_count,
+        -- 0.5^((as_of_date - day) / half-life): the day's weight relative to as_of_date
+        weight_sum * {{ decay_weight(days_between('day_date', as_of_date()), half_life_days) }} as reference_weight,
+        weighted_score_sum * {{ decay_weight(days_between('day_date', as_of_date()), half_life_days) }}
+            as reference_weighted_score,
+        nps_count,
+        csat_count,
+        like_count
+    from response_days
+
+    union all
+
+    select
+        account_id,
+        score_date as day_date,
+        true as is_score_date,
+        0 as response_count,
+        cast(null as {{ type_double() }}) as reference_weight,
+        cast(null as {{ type_double() }}) as reference_weighted_score,
+        0 as nps_count,
+        0 as csat_count,
+        0 as like_count
     from account_score_dates
-    inner join responses
-        on account_score_dates.account_id = responses.account_id
-        and account_score_dates.score_date >= responses.responded_date
-        and responses.responded_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
 
 ),
 
@@ -54,43 +105,46 @@ account_scores as (
 
     select
         account_id,
-        score_date,
-        count(*) as response_count,
-        sum(response_weight * score_pct) / sum(response_weight) as weighted_score,
-        sum(case when survey_type = 'nps' then 1 else 0 end) as nps_count,
-        sum(case when survey_type = 'csat' then 1 else 0 end) as csat_count,
-        sum(case when survey_type = 'like' then 1 else 0 end) as like_count
-    from weighted_responses
-    group by 1, 2
+        day_date as score_date,
+        is_score_date,
+        sum(response_count) over account_window as response_count,
+        sum(reference_weighted_score) over account_window
+        / sum(reference_weight) over account_window as weighted_score,
+        sum(nps_count) over account_window as nps_count,
+        sum(csat_count) over account_window as csat_count,
+        sum(like_count) over account_window as like_count
+    from account_days
+    window account_window as (
+        partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
+        range between {{ lookback_days - 1 }} preceding and current row
+    )
 
 ),
 
 final as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
+        account_id,
+        score_date,
         'satisfaction' as criterion,
-        account_scores.weighted_score as raw_value,
-        case when account_scores.response_count > 0 then 'ok' else 'no_data' end as status,
+        case when response_count > 0 then weighted_score end as raw_value,
+        case when response_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
-        {% call for_as_of_date('account_score_dates.score_date') %}
+        {% call for_as_of_date('score_date') %}
             case
-                when account_scores.response_count > 0
-                    then cast(account_scores.response_count as {{ dbt.type_string() }})
-                        || ' answers (nps ' || cast(account_scores.nps_count as {{ dbt.type_string() }})
-                        || ', csat ' || cast(account_scores.csat_count as {{ dbt.type_string() }})
-                        || ', like ' || cast(account_scores.like_count as {{ dbt.type_string() }})
+                when response_count > 0
+                    then cast(response_count as {{ dbt.type_string() }})
+                        || ' answers (nps ' || cast(nps_count as {{ dbt.type_string() }})
+                        || ', csat ' || cast(csat_count as {{ dbt.type_string() }})
+                        || ', like ' || cast(like_count as {{ dbt.type_string() }})
                         || '); weighted score '
-                        || cast({{ display_round('account_scores.weighted_score', 1) }} as {{ dbt.type_string() }}) || '/100'
+                        || cast({{ display_round('weighted_score', 1) }} as {{ dbt.type_string() }}) || '/100'
                 else 'no survey answer in {{ lookback_days }} days'
             end
         {% endcall %} as evidence
 
-    from account_score_dates
-    left join account_scores
-        on account_score_dates.account_id = account_scores.account_id
-        and account_score_dates.score_date = account_scores.score_date
+    from account_scores
+    where is_score_date
 
 )
 

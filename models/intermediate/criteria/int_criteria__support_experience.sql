@@ -16,6 +16,11 @@
     a sum, not an average, so one more ticket or one slower response can never
     improve it. No ticket: no_data; by default its weight goes to
     support_friction (seed health_criteria.redistribute_to), see DECISIONLOG.md.
+    A ticket's failure depends on the score date (what was known by its end),
+    so each ticket is paired with the run's score dates whose window holds it
+    (tickets x dates in the window, found by a range join to the few score
+    dates, then an equi-join to the account's dates) and the per-ticket
+    failures are summed as before: the exact form, not a running sum.
 -#}
 {%- set lookback_days = var('support_lookback_days') -%}
 {%- set breach_at = var('sla_breach_zero_at_ratio') %}
@@ -49,6 +54,48 @@ tickets as (
 
 ),
 
+score_dates as (
+
+    select distinct score_date from account_score_dates
+
+),
+
+score_date_bounds as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+    from score_dates
+
+),
+
+-- only the tickets the windows of this run's score dates reach
+tickets_in_reach as (
+
+    select tickets.*
+    from tickets
+    where tickets.created_date > (
+        select {{ add_days('score_date_bounds.first_score_date', -lookback_days) }} from score_date_bounds
+    )
+        and tickets.created_date <= (select score_date_bounds.last_score_date from score_date_bounds)
+
+),
+
+-- each ticket with the score dates whose window holds it: a range join of the
+-- tickets to the few dates of the run, not of every account's dates to all
+-- of its tickets
+ticket_score_dates as (
+
+    select
+        tickets_in_reach.*,
+        score_dates.score_date
+    from tickets_in_reach
+    inner join score_dates
+        on score_dates.score_date >= tickets_in_reach.created_date
+        and tickets_in_reach.created_date > {{ add_days('score_dates.score_date', -lookback_days) }}
+
+),
+
 -- each ticket in the window of each score date, with the cut-off (end of that day)
 tickets_in_window as (
 
@@ -66,10 +113,9 @@ tickets_in_window as (
         tickets.resolution_target_hours,
         tickets.handle_target_minutes
     from account_score_dates
-    inner join tickets
+    inner join ticket_score_dates as tickets
         on account_score_dates.account_id = tickets.ticket_account_id
-        and account_score_dates.score_date >= tickets.created_date
-        and tickets.created_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
+        and account_score_dates.score_date = tickets.score_date
 
 ),
 

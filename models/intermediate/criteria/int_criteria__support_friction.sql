@@ -4,6 +4,9 @@
     friction) opened in the lookback window (var support_lookback_days), per
     active user (the peak daily active users over the same window, at least 1).
     No ticket is a measurement (0 friction), not missing data.
+    One pass: tickets per account and day, with the account's score dates in
+    the same stream, summed over a window frame on the day number (no join of
+    every score date to every ticket); integer counts, exact.
 -#}
 {%- set lookback_days = var('support_lookback_days') %}
 
@@ -18,6 +21,16 @@ account_score_dates as (
 
 ),
 
+score_dates as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+    from account_score_dates
+
+),
+
+-- only the days the windows of this run's score dates reach
 tickets as (
 
     select
@@ -25,6 +38,8 @@ tickets as (
         created_date
     from {{ ref('int_tickets_attributed') }}
     where is_friction
+        and created_date > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
+        and created_date <= (select score_dates.last_score_date from score_dates)
 
 ),
 
@@ -38,35 +53,55 @@ active_users as (
 
 ),
 
+-- friction tickets per account and day, and the account's score dates (0
+-- tickets), in one stream: the window is a frame over the day number
+account_days as (
+
+    select
+        account_id,
+        created_date as day_date,
+        false as is_score_date,
+        count(*) as ticket_count
+    from tickets
+    group by 1, 2
+
+    union all
+
+    select
+        account_id,
+        score_date as day_date,
+        true as is_score_date,
+        0 as ticket_count
+    from account_score_dates
+
+),
+
 friction_counts as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        count(*) as friction_ticket_count
-    from account_score_dates
-    inner join tickets
-        on account_score_dates.account_id = tickets.account_id
-        and account_score_dates.score_date >= tickets.created_date
-        and tickets.created_date > {{ add_days('account_score_dates.score_date', -lookback_days) }}
-    group by 1, 2
+        account_id,
+        day_date as score_date,
+        is_score_date,
+        sum(ticket_count) over (
+            partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
+            range between {{ lookback_days - 1 }} preceding and current row
+        ) as friction_ticket_count
+    from account_days
 
 ),
 
 measured as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        coalesce(friction_counts.friction_ticket_count, 0) as friction_ticket_count,
+        friction_counts.account_id,
+        friction_counts.score_date,
+        friction_counts.friction_ticket_count,
         coalesce(active_users.active_users, 1) as active_users
-    from account_score_dates
-    left join friction_counts
-        on account_score_dates.account_id = friction_counts.account_id
-        and account_score_dates.score_date = friction_counts.score_date
+    from friction_counts
     left join active_users
-        on account_score_dates.account_id = active_users.account_id
-        and account_score_dates.score_date = active_users.score_date
+        on friction_counts.account_id = active_users.account_id
+        and friction_counts.score_date = active_users.score_date
+    where friction_counts.is_score_date
 
 ),
 

@@ -85,15 +85,30 @@ events as (
 
 {% endif %}
 
+-- two grouped passes (per user, then per day) instead of count(distinct): the
+-- same counts, cheaper on the engine than a distinct aggregate over every event
+user_days as (
+
+    select
+        account_id,
+        activity_date,
+        user_id,
+        count(*) as event_count
+    from touched_events
+    group by 1, 2, 3
+
+),
+
 aggregated as (
 
     select
         account_id,
         activity_date,
-        count(*) as event_count,
+        sum(event_count) as event_count,
+        -- count(user_id) skips the one null-user group: the distinct identified users;
         -- events without a user id count as one user on a day no identified user was active
-        greatest(count(distinct user_id), 1) as active_user_count
-    from touched_events
+        greatest(count(user_id), 1) as active_user_count
+    from user_days
     group by 1, 2
 
 ),

@@ -1,7 +1,7 @@
 -- The portfolio's pooled daily usage series: events per live account per day,
--- from the first usage day to as_of_date. A live account is one created on or
--- before the day and not churned on or before it; a live account with no
--- events counts as 0. Seasonal indices are computed from this series only,
+-- from the first day with usage events (up to as_of_date) to as_of_date. A
+-- live account is one created on or before the day and not churned on or
+-- before it; a live account with no events counts as 0. Seasonal indices are computed from this series only,
 -- never per account.
 with
 
@@ -23,9 +23,16 @@ accounts as (
 
 ),
 
+-- the series starts at the first day with events up to as_of_date: a kept
+-- 0-event day (events rejected after the day was counted, an incremental
+-- run's leftover) or a future day must not move it, or an incremental run's
+-- series would start earlier than a full refresh's
 bounds as (
 
-    select min(activity_date) as first_date from usage_daily
+    select min(activity_date) as first_date
+    from usage_daily
+    where event_count > 0
+        and activity_date <= {{ as_of_date() }}
 
 ),
 

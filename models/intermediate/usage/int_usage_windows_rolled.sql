@@ -10,8 +10,13 @@
       support_lookback_days days ending on the score date, at least 1, so a
       ratio "per active user" (support_friction, support_experience) is defined
       for an account without usage.
-    Only the days the windows of this run's score dates reach are read, so the
-    cost follows the score dates and the events, not the length of the history.
+    One pass, no per-date range join: the account's score dates are put into
+    its stream of daily rows (as rows with 0 events) and each window is a
+    frame over the day number (days from as_of_date), `range between N
+    preceding`, evaluated on the score-date rows. Only the days the windows of
+    this run's score dates reach are read, so the cost follows the score dates
+    and the events, not the length of the history. Integer sums and a max:
+    exact, whatever the order.
 -#}
 {%- set current_days = var('usage_current_window_days') -%}
 {%- set baseline_days = var('usage_baseline_window_days') -%}
@@ -51,20 +56,37 @@ usage_daily as (
 
 ),
 
-window_days as (
+-- the account's usage days and its score dates in one stream
+account_days as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        usage_daily.event_count,
-        usage_daily.active_user_count,
-        {{ days_between('usage_daily.activity_date', 'account_score_dates.score_date') }}
-            as days_back
+        account_id,
+        activity_date as day_date,
+        false as is_score_date,
+        event_count,
+        case when event_count > 0 then 1 else 0 end as is_active_day,
+        active_user_count
+    from usage_daily
+
+    union all
+
+    select
+        account_id,
+        score_date as day_date,
+        true as is_score_date,
+        0 as event_count,
+        0 as is_active_day,
+        0 as active_user_count
     from account_score_dates
-    inner join usage_daily
-        on account_score_dates.account_id = usage_daily.account_id
-        and account_score_dates.score_date >= usage_daily.activity_date
-        and {{ add_days('account_score_dates.score_date', -reach_back_days) }} < usage_daily.activity_date
+
+),
+
+numbered_days as (
+
+    select
+        *,
+        {{ days_between(as_of_date(), 'day_date') }} as day_number
+    from account_days
 
 ),
 
@@ -72,32 +94,40 @@ rolled as (
 
     select
         account_id,
-        score_date,
-        sum(case when days_back < {{ current_days }} then event_count else 0 end) as current_events,
-        sum(case when days_back < {{ current_days }} and event_count > 0 then 1 else 0 end) as current_active_days,
-        sum(
-            case when days_back >= {{ current_days }} and days_back < {{ current_days + baseline_days }} then event_count else 0 end
+        day_date as score_date,
+        is_score_date,
+        sum(event_count) over (
+            partition by account_id order by day_number
+            range between {{ current_days - 1 }} preceding and current row
+        ) as current_events,
+        sum(is_active_day) over (
+            partition by account_id order by day_number
+            range between {{ current_days - 1 }} preceding and current row
+        ) as current_active_days,
+        sum(event_count) over (
+            partition by account_id order by day_number
+            range between {{ current_days + baseline_days - 1 }} preceding and {{ current_days }} preceding
         ) as baseline_events,
-        max(case when days_back < {{ lookback_days }} then active_user_count else 0 end) as peak_active_users
-    from window_days
-    group by 1, 2
+        max(active_user_count) over (
+            partition by account_id order by day_number
+            range between {{ lookback_days - 1 }} preceding and current row
+        ) as peak_active_users
+    from numbered_days
 
 ),
 
 final as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        coalesce(rolled.current_events, 0) as current_events,
-        coalesce(rolled.current_active_days, 0) as current_active_days,
-        coalesce(rolled.baseline_events, 0) as baseline_events,
-        greatest(coalesce(rolled.peak_active_users, 0), 1) as active_users
+        account_id,
+        score_date,
+        cast(current_events as {{ dbt.type_bigint() }}) as current_events,
+        cast(current_active_days as {{ dbt.type_bigint() }}) as current_active_days,
+        cast(coalesce(baseline_events, 0) as {{ dbt.type_bigint() }}) as baseline_events,
+        cast(greatest(peak_active_users, 1) as {{ dbt.type_bigint() }}) as active_users
 
-    from account_score_dates
-    left join rolled
-        on account_score_dates.account_id = rolled.account_id
-        and account_score_dates.score_date = rolled.score_date
+    from rolled
+    where is_score_date
 
 )
 
