@@ -119,8 +119,8 @@ final as (
         select
             touched_days.account_id,
             touched_days.activity_date,
-            coalesce(aggregated.event_count, 0) as event_count,
-            coalesce(aggregated.active_user_count, 0) as active_user_count,
+            cast(coalesce(aggregated.event_count, 0) as {{ dbt.type_bigint() }}) as event_count,
+            cast(coalesce(aggregated.active_user_count, 0) as {{ dbt.type_bigint() }}) as active_user_count,
             source_version.source_checked_at
         from touched_days
         left join aggregated
@@ -131,8 +131,8 @@ final as (
         select
             aggregated.account_id,
             aggregated.activity_date,
-            aggregated.event_count,
-            aggregated.active_user_count,
+            cast(aggregated.event_count as {{ dbt.type_bigint() }}) as event_count,
+            cast(aggregated.active_user_count as {{ dbt.type_bigint() }}) as active_user_count,
             source_version.source_checked_at
         from aggregated
         cross join source_version

@@ -97,13 +97,13 @@ final as (
 
     select
         days.date_day as activity_date,
-        coalesce(live_accounts_per_day.live_account_count, 0) as live_account_count,
-        coalesce(events_per_day.event_count, 0) as event_count,
-        case
+        cast(coalesce(live_accounts_per_day.live_account_count, 0) as {{ dbt.type_bigint() }}) as live_account_count,
+        cast(coalesce(events_per_day.event_count, 0) as {{ dbt.type_bigint() }}) as event_count,
+        cast(case
             when coalesce(live_accounts_per_day.live_account_count, 0) > 0
                 then coalesce(events_per_day.event_count, 0) * 1.0 / live_accounts_per_day.live_account_count
             else 0
-        end as pooled_value
+        end as {{ type_double() }}) as pooled_value
 
     from days
     left join events_per_day
