@@ -3,6 +3,15 @@
 Like Elementary's integration tests, the project is copied into a temporary
 directory with its own DuckDB file and target path, so tests never touch the
 user's warehouse (data/customer_health.duckdb) or target/.
+
+What a dbt invocation costs here is dbt's own work (start-up, parsing, tens of
+milliseconds per node), not data, so the fixtures keep the number of invocations
+down: one shared build (small_built) for every test that only reads a built
+warehouse; builds exclude dbt unit tests (they check SQL logic on given rows, not
+the warehouse: small_built runs them once per session); the scoring date goes in
+HEALTH_AS_OF_DATE rather than --vars and every copy points dbt at the same
+relative paths, so a copy starts from the session's parse cache
+(target/partial_parse.msgpack) and dbt re-parses only the files that differ.
 """
 
 from __future__ import annotations
@@ -22,6 +31,10 @@ from customer_health.generator import GeneratorConfig, write_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analyses", "profiles"]
+PARSE_CACHE = Path("target") / "partial_parse.msgpack"
+# The first parse cache a copy wrote without --vars (dbt checks it against each copy's
+# files, vars and environment and re-parses what differs, so any copy may reuse it).
+_parse_cache: dict[str, bytes] = {}
 
 # The small portfolio most end-to-end tests share: enough history (26 months)
 # for the month-of-year index, small enough to build in seconds.
@@ -36,6 +49,7 @@ class Warehouse:
         """Use the project copy at root (see copy_project)."""
         self.root = root
         self.db = root / "warehouse.duckdb"
+        self.build_results: dict | None = None  # run_results.json of a fixture's build
 
     # -- data -------------------------------------------------------------
     def generate(self, config: GeneratorConfig) -> dict[str, int]:
@@ -72,12 +86,26 @@ class Warehouse:
         (self.root / "seeds" / f"{name}.csv").write_text(text)
 
     # -- dbt --------------------------------------------------------------
-    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run dbt in this copy; output is captured (shown when check fails)."""
-        env = project.dbt_env(self.root, self.db)
-        env.update(DBT_TARGET_PATH=str(self.root / "target"), DBT_LOG_PATH=str(self.root / "logs"))
+    def dbt(
+        self, *args: str, as_of: dt.date | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run dbt in this copy; output is captured (shown when check fails).
+
+        Paths are relative to the copy (dbt runs in it), so every copy gives dbt the same
+        environment and can start from the session's parse cache.
+        """
+        env = project.dbt_env(self.root, self.db, as_of)
+        env.update(
+            HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs"
+        )
+        cache = self.root / PARSE_CACHE
+        if "msgpack" in _parse_cache and not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(_parse_cache["msgpack"])
         cmd = [project.dbt_executable(), *args, "--project-dir", str(self.root)]
         result = subprocess.run(cmd, cwd=self.root, env=env, text=True, capture_output=True)
+        if result.returncode == 0 and "--vars" not in args and cache.exists():
+            _parse_cache.setdefault("msgpack", cache.read_bytes())
         if check and result.returncode != 0:
             raise AssertionError(
                 f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
@@ -93,30 +121,42 @@ class Warehouse:
         select: str | None = None,
         exclude: str | None = None,
         check: bool = True,
+        unit_tests: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run dbt build at a scoring date."""
-        variables = {"as_of_date": as_of.isoformat(), **(extra_vars or {})}
-        args = ["build", "--vars", json.dumps(variables)]
+        """Run dbt build at a scoring date, as production does (unit tests only if asked)."""
+        args = ["build"]
+        if extra_vars:
+            args += ["--vars", json.dumps(extra_vars)]
+        if not unit_tests:
+            args += ["--exclude-resource-type", "unit_test"]
         if full_refresh:
             args.append("--full-refresh")
         if select:
             args += ["--select", select]
         if exclude:
             args += ["--exclude", exclude]
-        return self.dbt(*args, check=check)
+        return self.dbt(*args, as_of=as_of, check=check)
 
     def run_models(
         self, as_of: dt.date, select: str, extra_vars: dict | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run (seed and build, no tests) a selection of models at a scoring date."""
-        variables = json.dumps({"as_of_date": as_of.isoformat(), **(extra_vars or {})})
-        self.dbt("seed", "--vars", variables)
-        return self.dbt("run", "--vars", variables, "--select", select)
+        """Load the seeds and run a selection of models (no tests) at a scoring date.
+
+        One dbt invocation: `build` of the selection's models and seeds, tests excluded.
+        """
+        args = ["build", "--select", select, "--resource-type", "model", "seed"]
+        if extra_vars:
+            args += ["--vars", json.dumps(extra_vars)]
+        return self.dbt(*args, as_of=as_of)
 
     def clone(self, destination: Path) -> Warehouse:
         """Copy this project and its warehouse (with everything built) to destination."""
         shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns("target", "logs"))
         return Warehouse(destination)
+
+    def run_results(self) -> dict:
+        """target/run_results.json of the last dbt command in this copy."""
+        return json.loads((self.root / "target" / "run_results.json").read_text())
 
 
 def copy_project(destination: Path) -> Warehouse:
@@ -142,7 +182,9 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The small demo portfolio, generated and fully built once per session (read-only)."""
     warehouse = copy_project(tmp_path_factory.mktemp("small_built"))
     warehouse.generate(SMALL_CONFIG)
-    warehouse.build(SMALL_AS_OF)
+    # the session's one run of the dbt unit tests (see test_dbt_unit_tests_pass)
+    warehouse.build(SMALL_AS_OF, unit_tests=True)
+    warehouse.build_results = warehouse.run_results()
     return warehouse
 
 

@@ -11,6 +11,7 @@
     points = effective_weight x criterion_score / 100;
     points_lost = effective_weight - points (what the criterion costs the score).
 -#}
+{%- set criteria = health_criteria_keys() %}
 
 with
 
@@ -37,46 +38,25 @@ criteria_scores as (
 
 ),
 
--- weight of excluded criteria per target criterion (aggregated first: one row
--- per account, date and target, instead of joining criteria to each other)
-redirected_weights as (
-
-    select
-        account_id,
-        score_date,
-        redistribute_to as criterion,
-        sum(weight) as redirected_weight
-    from criteria_scores
-    where not is_included and redistribute_to is not null
-    group by 1, 2, 3
-
-),
-
-allocated as (
-
-    select
-        criteria_scores.*,
-        case
-            when criteria_scores.is_included
-                then criteria_scores.weight + coalesce(redirected_weights.redirected_weight, 0)
-            else 0.0
-        end as allocated_weight
-    from criteria_scores
-    left join redirected_weights
-        on criteria_scores.account_id = redirected_weights.account_id
-        and criteria_scores.score_date = redirected_weights.score_date
-        and criteria_scores.criterion = redirected_weights.criterion
-
-),
-
-totals as (
+-- one row per account and date, over the criteria list known at compile time:
+-- the weight of the scorecard with a score (coverage_pct), and per criterion
+-- whether it has a score and the weight excluded criteria redirect to it. One
+-- aggregate joined back once, instead of aggregating the long table twice and
+-- joining each aggregate back (most of this model's cost).
+account_totals as (
 
     select
         account_id,
         score_date,
         sum(case when is_included then weight else 0 end) as coverage_pct,
-        sum(allocated_weight) as total_allocated_weight
-    from allocated
+        {%- for criterion in criteria %}
+        sum(
+            case when not is_included and redistribute_to = '{{ criterion }}' then weight else 0 end
+        ) as received__{{ criterion }},
+        coalesce(bool_or(is_included and criterion = '{{ criterion }}'), false) as included__{{ criterion }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from criteria_scores
     group by 1, 2
 
 ),
@@ -84,13 +64,24 @@ totals as (
 with_totals as (
 
     select
-        allocated.*,
-        totals.coverage_pct,
-        totals.total_allocated_weight
-    from allocated
-    inner join totals
-        on allocated.account_id = totals.account_id
-        and allocated.score_date = totals.score_date
+        criteria_scores.*,
+        account_totals.coverage_pct,
+        case
+            when not criteria_scores.is_included then 0.0
+            {%- for criterion in criteria %}
+            when criteria_scores.criterion = '{{ criterion }}'
+                then criteria_scores.weight + account_totals.received__{{ criterion }}
+            {%- endfor %}
+            else criteria_scores.weight
+        end as allocated_weight,
+        account_totals.coverage_pct
+        {%- for criterion in criteria %}
+        + case when account_totals.included__{{ criterion }} then account_totals.received__{{ criterion }} else 0 end
+        {%- endfor %} as total_allocated_weight
+    from criteria_scores
+    inner join account_totals
+        on criteria_scores.account_id = account_totals.account_id
+        and criteria_scores.score_date = account_totals.score_date
 
 ),
 
