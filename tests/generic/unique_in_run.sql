@@ -23,7 +23,7 @@ keys_written as (
 scoped as (
 
     select {% for c in columns %}model_rows.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
-    from {{ model }} as model_rows
+    from (select * from {{ model }}) as model_rows
     inner join keys_written
         on {% for c in columns %}model_rows.{{ c }} = keys_written.{{ c }}{% if not loop.last %} and {% endif %}{% endfor %}
 
