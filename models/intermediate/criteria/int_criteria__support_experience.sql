@@ -75,8 +75,8 @@ tickets_in_reach as (
     select tickets.*
     from tickets
     where tickets.created_date > (
-        select {{ add_days('score_date_bounds.first_score_date', -lookback_days) }} from score_date_bounds
-    )
+            select {{ add_days('score_date_bounds.first_score_date', -lookback_days) }} from score_date_bounds
+        )
         and tickets.created_date <= (select score_date_bounds.last_score_date from score_date_bounds)
 
 ),
@@ -91,7 +91,7 @@ ticket_score_dates as (
         score_dates.score_date
     from tickets_in_reach
     inner join score_dates
-        on score_dates.score_date >= tickets_in_reach.created_date
+        on tickets_in_reach.created_date <= score_dates.score_date
         and tickets_in_reach.created_date > {{ add_days('score_dates.score_date', -lookback_days) }}
 
 ),

@@ -49,13 +49,13 @@ account_totals as (
         account_id,
         score_date,
         sum(case when is_included then weight else 0 end) as coverage_pct,
-        {%- for criterion in criteria %}
+    {%- for criterion in criteria %}
         sum(
             case when not is_included and redistribute_to = '{{ criterion }}' then weight else 0 end
         ) as received__{{ criterion }},
         coalesce(bool_or(is_included and criterion = '{{ criterion }}'), false) as included__{{ criterion }}
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from criteria_scores
     group by 1, 2
 
@@ -69,14 +69,14 @@ with_totals as (
         case
             when not criteria_scores.is_included then 0.0
             {%- for criterion in criteria %}
-            when criteria_scores.criterion = '{{ criterion }}'
-                then criteria_scores.weight + account_totals.received__{{ criterion }}
+                when criteria_scores.criterion = '{{ criterion }}'
+                    then criteria_scores.weight + account_totals.received__{{ criterion }}
             {%- endfor %}
             else criteria_scores.weight
         end as allocated_weight,
         account_totals.coverage_pct
         {%- for criterion in criteria %}
-        + case when account_totals.included__{{ criterion }} then account_totals.received__{{ criterion }} else 0 end
+            + case when account_totals.included__{{ criterion }} then account_totals.received__{{ criterion }} else 0 end
         {%- endfor %} as total_allocated_weight
     from criteria_scores
     inner join account_totals
