@@ -45,3 +45,15 @@
 {% macro display_round(expr, digits) -%}
     round(round({{ expr }}, 6), {{ digits }})
 {%- endmacro %}
+
+{#- The window frame of a lookback: the `days` days ending `ending_before` days
+    before the row's day (0: ending on it, the score date included), per account,
+    over an integer day number (default: days from as_of_date to day_date), so
+    the frame is a `range` of whole days on every engine. The criteria evaluate
+    it on the score-date rows they put into each account's stream of days. -#}
+{% macro trailing_days_frame(days, ending_before=0, day_number=none) -%}
+    {%- set order_expr = day_number if day_number is not none else days_between(as_of_date(), 'day_date') -%}
+    partition by account_id order by {{ order_expr }}
+    range between {{ days + ending_before - 1 }} preceding
+    and {{ 'current row' if ending_before == 0 else ending_before ~ ' preceding' }}
+{%- endmacro %}

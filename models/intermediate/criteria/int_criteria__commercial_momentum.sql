@@ -121,10 +121,7 @@ windowed as (
         sum(contraction_count) over account_window as contraction_count,
         sum(cancellation_count) over account_window as cancellation_count
     from account_days
-    window account_window as (
-        partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
-        range between {{ lookback_days - 1 }} preceding and current row
-    )
+    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 

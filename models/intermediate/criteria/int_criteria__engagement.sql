@@ -101,10 +101,7 @@ account_points as (
         {{ decay_weight(days_between(as_of_date(), 'day_date'), half_life_days) }}
         * sum(reference_points) over account_window as decayed_points
     from weighted_days
-    window account_window as (
-        partition by account_id order by day_number
-        range between {{ lookback_days - 1 }} preceding and current row
-    )
+    window account_window as ({{ trailing_days_frame(lookback_days, day_number='day_number') }})
 
 ),
 

@@ -114,10 +114,7 @@ account_scores as (
         sum(csat_count) over account_window as csat_count,
         sum(like_count) over account_window as like_count
     from account_days
-    window account_window as (
-        partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
-        range between {{ lookback_days - 1 }} preceding and current row
-    )
+    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 

@@ -82,10 +82,7 @@ friction_counts as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(ticket_count) over (
-            partition by account_id order by {{ days_between(as_of_date(), 'day_date') }}
-            range between {{ lookback_days - 1 }} preceding and current row
-        ) as friction_ticket_count
+        sum(ticket_count) over ({{ trailing_days_frame(lookback_days) }}) as friction_ticket_count
     from account_days
 
 ),

@@ -96,22 +96,14 @@ rolled as (
         account_id,
         day_date as score_date,
         is_score_date,
+        sum(event_count) over ({{ trailing_days_frame(current_days, day_number='day_number') }}) as current_events,
+        sum(is_active_day) over ({{ trailing_days_frame(current_days, day_number='day_number') }})
+            as current_active_days,
         sum(event_count) over (
-            partition by account_id order by day_number
-            range between {{ current_days - 1 }} preceding and current row
-        ) as current_events,
-        sum(is_active_day) over (
-            partition by account_id order by day_number
-            range between {{ current_days - 1 }} preceding and current row
-        ) as current_active_days,
-        sum(event_count) over (
-            partition by account_id order by day_number
-            range between {{ current_days + baseline_days - 1 }} preceding and {{ current_days }} preceding
+            {{ trailing_days_frame(baseline_days, ending_before=current_days, day_number='day_number') }}
         ) as baseline_events,
-        max(active_user_count) over (
-            partition by account_id order by day_number
-            range between {{ lookback_days - 1 }} preceding and current row
-        ) as peak_active_users
+        max(active_user_count) over ({{ trailing_days_frame(lookback_days, day_number='day_number') }})
+            as peak_active_users
     from numbered_days
 
 ),
