@@ -162,6 +162,60 @@ def test_checks() -> None:
     assert "| L | 100,000 |" in text and "**MISS** L full build peak memory" in text
 
 
+def _result(unique_id: str, *execute: tuple[str, str]) -> dict:
+    """A run_results.json result: a compile timing, then the given execute intervals."""
+    timing = [{"name": "compile", "started_at": "2026-06-30T10:00:00Z",
+               "completed_at": "2026-06-30T10:00:00.5Z"}]
+    timing += [{"name": "execute", "started_at": f"2026-06-30T10:00:{a}Z",
+                "completed_at": f"2026-06-30T10:00:{b}Z"} for a, b in execute]
+    return {"unique_id": unique_id, "status": "success", "timing": timing}
+
+
+def test_interval_union() -> None:
+    assert bench.interval_union_s([]) == 0.0
+    assert bench.interval_union_s([(0.0, 2.0), (1.0, 3.0)]) == 3.0  # overlapping
+    assert bench.interval_union_s([(0.0, 10.0), (2.0, 3.0), (4.0, 9.0)]) == 10.0  # nested
+    assert bench.interval_union_s([(5.0, 6.0), (0.0, 1.0), (2.0, 4.0)]) == 4.0  # disjoint
+    assert bench.interval_union_s([(0.0, 1.0), (1.0, 2.0)]) == 2.0  # touching
+    assert bench.interval_union_s([(3.0, 3.0)]) == 0.0
+
+
+def test_sql_time_split() -> None:
+    run_results = {"results": [
+        _result("seed.customer_health.plans", ("01", "03")),
+        _result("model.customer_health.a", ("02", "05")),  # overlaps the seed
+        _result("model.customer_health.b", ("03", "04")),  # nested in a
+        _result("test.customer_health.t", ("10", "11")),  # disjoint
+        {"unique_id": "test.customer_health.skipped", "status": "skipped", "timing": []},
+        {"unique_id": "test.customer_health.old", "status": "pass"},  # no timing at all
+    ]}
+    split = bench.sql_time_split(run_results, wall_s=20.0)
+    assert split == {"sql_s": 5.0, "execute_sum_s": 7.0, "overhead_s": 15.0,
+                     "untimed_nodes": 2}
+    assert split["sql_s"] + split["overhead_s"] == 20.0
+    # no execute timing anywhere (dbt parse, an older run_results.json): unknown, not zero
+    for untimed in ({}, {"results": [{"unique_id": "model.x.y", "timing": []}]}):
+        assert bench.sql_time_split(untimed, 3.0)["sql_s"] is None
+        assert bench.sql_time_split(untimed, 3.0)["overhead_s"] is None
+    broken = {"results": [{"unique_id": "model.x.y", "timing": [
+        {"name": "execute", "started_at": "garbage", "completed_at": None}]}]}
+    assert bench.sql_time_split(broken, 3.0)["sql_s"] is None
+
+
+def test_count_nodes() -> None:
+    run_results = {"results": [
+        {"unique_id": "seed.customer_health.plans"},
+        {"unique_id": "model.customer_health.a"},
+        {"unique_id": "model.customer_health.b"},
+        {"unique_id": "test.customer_health.not_null_a_id.123"},
+        {"unique_id": "unit_test.customer_health.a.test_a"},
+        {"unique_id": "snapshot.customer_health.s"},
+    ]}
+    assert bench.count_nodes(run_results) == {
+        "total": 6, "seeds": 1, "models": 2, "tests": 2, "unit_tests": 1, "other": 1}
+    assert bench.count_nodes({})["total"] == 0
+
+
 def test_median() -> None:
     assert bench.median([3.0, 1.0, 2.0]) == 2.0
     assert bench.median([4, 1, 3, 2]) == 2.5
