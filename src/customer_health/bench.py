@@ -13,10 +13,15 @@ repetition, on a scratch copy of the tier's generated warehouse:
 
 Each dbt run is timed (wall clock) and its peak memory is the peak over time of
 the summed resident set size of the dbt process and all its descendants,
-sampled from ``/proc`` every 50 ms. Medians over the repetitions, every sample,
-the slowest nodes from dbt's ``run_results.json`` and a machine fingerprint
-land in ``bench/results.json``; a Markdown report goes to stdout,
-``bench/RESULTS.md`` and (``--update-readme``) the README.
+sampled from ``/proc`` every 50 ms. From dbt's ``run_results.json`` of each run
+come the nodes executed (by resource type: seeds, models, tests) and where the
+wall time goes: ``sql_s``, the union of the nodes' ``execute`` intervals (time
+during which at least one node's SQL was running), and ``overhead_s``, the rest
+of the wall time (start-up, parsing, compilation, scheduling, writing results).
+Medians over the repetitions, every sample, the slowest nodes and a machine
+fingerprint land in ``bench/results.json``; a Markdown report goes to stdout,
+``bench/RESULTS.md`` and (``--update-readme``) the README. Results files from
+before the node counts and the SQL split still render (``-`` for those columns).
 
 Results measured on different machines (fingerprints) are never merged or
 compared: a run on another machine is refused unless ``--replace`` starts a
