@@ -13,10 +13,15 @@ repetition, on a scratch copy of the tier's generated warehouse:
 
 Each dbt run is timed (wall clock) and its peak memory is the peak over time of
 the summed resident set size of the dbt process and all its descendants,
-sampled from ``/proc`` every 50 ms. Medians over the repetitions, every sample,
-the slowest nodes from dbt's ``run_results.json`` and a machine fingerprint
-land in ``bench/results.json``; a Markdown report goes to stdout,
-``bench/RESULTS.md`` and (``--update-readme``) the README.
+sampled from ``/proc`` every 50 ms. From dbt's ``run_results.json`` of each run
+come the nodes executed (by resource type: seeds, models, tests) and where the
+wall time goes: ``sql_s``, the union of the nodes' ``execute`` intervals (time
+during which at least one node's SQL was running), and ``overhead_s``, the rest
+of the wall time (start-up, parsing, compilation, scheduling, writing results).
+Medians over the repetitions, every sample, the slowest nodes and a machine
+fingerprint land in ``bench/results.json``; a Markdown report goes to stdout,
+``bench/RESULTS.md`` and (``--update-readme``) the README. Results files from
+before the node counts and the SQL split still render (``-`` for those columns).
 
 Results measured on different machines (fingerprints) are never merged or
 compared: a run on another machine is refused unless ``--replace`` starts a
@@ -350,6 +355,111 @@ def slowest_nodes(run_results: dict[str, Any], count: int = SLOWEST_COUNT) -> li
     ]
 
 
+NODE_KINDS: tuple[tuple[str, str], ...] = (
+    ("seed.", "seeds"),
+    ("model.", "models"),
+    ("test.", "tests"),  # data tests
+    ("unit_test.", "unit_tests"),
+)
+
+
+def count_nodes(run_results: dict[str, Any]) -> dict[str, int]:
+    """Return how many nodes a dbt run executed, in total and by resource type.
+
+    The type is the prefix of each result's unique_id (see :data:`NODE_KINDS`);
+    ``tests`` counts data tests *and* unit tests (``unit_tests`` is the part of
+    them that are unit tests), ``other`` whatever else ran (snapshots, ...).
+    """
+    counts = {"total": 0, "seeds": 0, "models": 0, "tests": 0, "unit_tests": 0, "other": 0}
+    for result in run_results.get("results", []):
+        counts["total"] += 1
+        unique_id = str(result.get("unique_id", ""))
+        kind = next((k for prefix, k in NODE_KINDS if unique_id.startswith(prefix)), "other")
+        counts[kind] += 1
+        if kind == "unit_tests":
+            counts["tests"] += 1
+    return counts
+
+
+def _timestamp(text: Any) -> float | None:
+    """Return an ISO-8601 timestamp of run_results.json as POSIX seconds (naive means UTC)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
+def execute_intervals(run_results: dict[str, Any]) -> list[tuple[float, float]]:
+    """Return the (start, end) POSIX seconds of every node's ``execute`` timing.
+
+    A result without timing (skipped, errored before running, or an older
+    run_results.json) or with an unparsable or reversed interval contributes nothing.
+    """
+    intervals = []
+    for result in run_results.get("results", []):
+        for timing in result.get("timing") or []:
+            if timing.get("name") != "execute":
+                continue
+            start = _timestamp(timing.get("started_at"))
+            end = _timestamp(timing.get("completed_at"))
+            if start is not None and end is not None and end >= start:
+                intervals.append((start, end))
+    return intervals
+
+
+def interval_union_s(intervals: Iterable[tuple[float, float]]) -> float:
+    """Return the length of the union of intervals: time covered by at least one of them.
+
+    Overlapping and nested intervals count once (unlike a plain sum of their lengths).
+    """
+    total = 0.0
+    current_start: float | None = None
+    current_end = 0.0
+    for start, end in sorted(intervals):
+        if current_start is None or start > current_end:
+            if current_start is not None:
+                total += current_end - current_start
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    if current_start is not None:
+        total += current_end - current_start
+    return total
+
+
+def sql_time_split(run_results: dict[str, Any], wall_s: float) -> dict[str, Any]:
+    """Split a dbt run's wall time into SQL time and dbt's own overhead.
+
+    ``sql_s`` is the union of all nodes' ``execute`` intervals (time during which at
+    least one node's SQL was running; nodes run in parallel, so the plain sum
+    ``execute_sum_s`` overcounts), ``overhead_s`` is ``wall_s - sql_s`` (process
+    start-up, parsing, compilation, scheduling, writing results). All three are None
+    when no node has an execute timing (``dbt parse``, or a run_results.json without
+    timings); ``untimed_nodes`` counts the results without one.
+    """
+    intervals = execute_intervals(run_results)
+    timed = sum(
+        1 for r in run_results.get("results", [])
+        if any(t.get("name") == "execute" for t in r.get("timing") or [])
+    )
+    untimed = len(run_results.get("results", [])) - timed
+    if not intervals:
+        return {"sql_s": None, "execute_sum_s": None, "overhead_s": None,
+                "untimed_nodes": untimed}
+    sql_s = interval_union_s(intervals)
+    return {
+        "sql_s": round(sql_s, 3),
+        "execute_sum_s": round(sum(end - start for start, end in intervals), 3),
+        "overhead_s": round(wall_s - sql_s, 3),
+        "untimed_nodes": untimed,
+    }
+
+
 def run_dbt_measured(
     args: list[str], root: Path, db_path: Path, run_dir: Path, target: Path, as_of: dt.date
 ) -> dict[str, Any]:
@@ -396,6 +506,8 @@ def run_dbt_measured(
         "memory_samples": memory.samples,
         "dbt_elapsed_s": round(float(run_results.get("elapsed_time") or 0.0), 3),
         "nodes": len(run_results.get("results", [])),
+        "node_counts": count_nodes(run_results),
+        **sql_time_split(run_results, wall_s),
         "statuses": dict(statuses),
         "slowest": slowest_nodes(run_results),
         "execution_times": {
@@ -449,6 +561,29 @@ def _median_slowest(samples: Sequence[dict[str, Any]], count: int = SLOWEST_COUN
 def _median_of(samples: Sequence[dict[str, Any]], key: str) -> float | None:
     values = [s[key] for s in samples if s.get(key) is not None]
     return round(median(values), 3) if values else None
+
+
+def _median_count(samples: Sequence[dict[str, Any]], kind: str) -> float | None:
+    """Return the median node count of one kind (see count_nodes) over samples."""
+    values = [s["node_counts"][kind] for s in samples if kind in s.get("node_counts", {})]
+    return round(median(values), 1) if values else None
+
+
+def phase_medians(phase: str, samples: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Return the medians of a phase's node counts and SQL/overhead split, keyed by phase.
+
+    Keys: ``<phase>_nodes`` (all results), ``<phase>_seeds``, ``<phase>_models``,
+    ``<phase>_tests`` (data and unit tests), ``<phase>_sql_s``, ``<phase>_execute_sum_s``
+    and ``<phase>_overhead_s``; None where the samples lack them.
+    """
+    medians: dict[str, float | None] = {
+        f"{phase}_{key}": _median_count(samples, kind)
+        for key, kind in (("nodes", "total"), ("seeds", "seeds"), ("models", "models"),
+                          ("tests", "tests"))
+    }
+    for key in ("sql_s", "execute_sum_s", "overhead_s"):
+        medians[f"{phase}_{key}"] = _median_of(samples, key)
+    return medians
 
 
 def scored_through(db_path: Path) -> str | None:
@@ -515,6 +650,9 @@ def measure_tier(
         # dbt's own elapsed time: the wall time without start-up and project parsing
         "full_dbt_elapsed_s": _median_of(full, "dbt_elapsed_s"),
         "incremental_dbt_elapsed_s": _median_of(incremental, "dbt_elapsed_s"),
+        # where the time goes: nodes run, SQL time (union of execute intervals) and the rest
+        **phase_medians("full", full),
+        **phase_medians("incremental", incremental),
     }
     slowest = {"full": _median_slowest(full), "incremental": _median_slowest(incremental)}
     for sample in (*full, *incremental):
@@ -684,6 +822,43 @@ def _ratio_check(name: str, ratio: float, limit: float, what: str) -> dict[str, 
             "detail": f"{what}: {ratio:.2f}x against at most {limit:.2f}x ({margin})"}
 
 
+TIME_KEYS = {"full_s": "full", "incremental_s": "incremental"}  # time target key -> phase
+
+
+def _count(value: float | None) -> str:
+    """Format a (median) node count: an integer unless the median fell between two."""
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def nodes_text(medians: dict[str, Any], phase: str) -> str:
+    """Return a phase's node count as `total (seeds/models/tests)`, '-' when not measured."""
+    if medians.get(f"{phase}_nodes") is None:
+        return "-"
+    split = "/".join(_count(medians.get(f"{phase}_{kind}")) for kind in ("seeds", "models",
+                                                                         "tests"))
+    return f"{_count(medians[f'{phase}_nodes'])} ({split})"
+
+
+def where_the_time_goes(tier_name: str, medians: dict[str, Any], phase: str) -> str:
+    """Return where a phase's wall time goes: SQL vs dbt overhead and the nodes run (medians)."""
+    wall, sql, overhead = (medians.get(f"{phase}{k}") for k in ("_s", "_sql_s", "_overhead_s"))
+    if sql is None or overhead is None or wall is None:
+        return (f"{tier_name} {phase}: SQL vs overhead not measured (results older than the "
+                "run_results.json timing split)")
+    text = (f"{tier_name} {phase} (medians): SQL {sql:g} s, dbt overhead {overhead:g} s "
+            f"of {wall:g} s wall ({overhead / wall:.0%} overhead)")
+    elapsed = medians.get(f"{phase}_dbt_elapsed_s")
+    if elapsed is not None and elapsed <= wall:
+        text += (f"; {wall - elapsed:.3g} s of the overhead is outside dbt's own elapsed time "
+                 "(process start-up, project parsing)")
+    execute_sum = medians.get(f"{phase}_execute_sum_s")
+    if execute_sum is not None:
+        text += f"; summed node SQL time {execute_sum:g} s"
+    return text + f"; {nodes_text(medians, phase)} nodes (seeds/models/tests)"
+
+
 HISTORY_TOLERANCE = 1.25  # L vs L1y incremental: twice the history may cost at most 25 % more
 
 
@@ -708,12 +883,17 @@ def compute_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
         return None
 
     checks = []
-    for name, key, limit, unit in (
-        ("L full build <= 60 s", "full_s", 60.0, "s"),
-        ("L full build peak memory <= 6 GB", "full_peak_gb", 6.0, "GB"),
-        ("L incremental refresh <= 15 s", "incremental_s", 15.0, "s"),
+    for tier_name, name, key, limit, unit in (
+        ("L", "L full build <= 60 s", "full_s", 60.0, "s"),
+        ("L", "L full build peak memory <= 6 GB", "full_peak_gb", 6.0, "GB"),
+        ("L", "L incremental refresh <= 15 s", "incremental_s", 15.0, "s"),
+        ("S", "S one-day refresh <= 10 s", "incremental_s", 10.0, "s"),
     ):
-        checks.append(skip(name, ["L"]) or _limit_check(name, med("L", key), limit, unit))
+        check = skip(name, [tier_name]) or _limit_check(name, med(tier_name, key), limit, unit)
+        if check["status"] == "MISS" and key in TIME_KEYS:
+            check["where"] = where_the_time_goes(tier_name, tiers[tier_name]["medians"],
+                                                 TIME_KEYS[key])
+        checks.append(check)
     name = "incremental does not grow with history (L 730 days vs L1y 365 days)"
     checks.append(skip(name, ["L", "L1y"]) or _ratio_check(
         name, med("L", "incremental_s") / med("L1y", "incremental_s"), HISTORY_TOLERANCE,
@@ -738,8 +918,8 @@ def compute_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}"
+def _fmt(value: float | None, digits: int = 1, missing: str = "n/a") -> str:
+    return missing if value is None else f"{value:,.{digits}f}"
 
 
 def render_table(results: dict[str, Any]) -> str:
@@ -759,6 +939,37 @@ def render_table(results: dict[str, Any]) -> str:
             f"| {_fmt(m['floor_s'], 2)} | {_fmt(tier['ratio_to_floor'])} "
             f"| {tier['rows_per_s']:,} |"
         )
+    return "\n".join(lines)
+
+
+TIME_SPLIT_NOTE = (
+    "Where the time goes (medians over the runs): nodes is the count of results in dbt's "
+    "`run_results.json` (seeds/models/tests, tests including unit tests); SQL s is the time "
+    "during which at least one node's SQL was running (the union of the nodes' `execute` "
+    "intervals; SQL sum s adds them up, counting overlapping nodes more than once); overhead s "
+    "is the wall time minus SQL s (start-up, parsing, compilation, scheduling, writing results). "
+    "'-': not measured (results from before this split)."
+)
+
+
+def render_time_split(results: dict[str, Any]) -> str:
+    """Return the Markdown table of nodes run and SQL vs overhead seconds, per tier and phase."""
+    lines = [
+        TIME_SPLIT_NOTE,
+        "",
+        "| tier | full nodes (seeds/models/tests) | full SQL s | full SQL sum s "
+        "| full overhead s | incremental nodes (seeds/models/tests) | incremental SQL s "
+        "| incremental SQL sum s | incremental overhead s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, tier in results["tiers"].items():
+        m = tier["medians"]
+        cells = [name]
+        for phase in ("full", "incremental"):
+            cells.append(nodes_text(m, phase))
+            cells += [_fmt(m.get(f"{phase}_{key}"), missing="-")
+                      for key in ("sql_s", "execute_sum_s", "overhead_s")]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -794,7 +1005,12 @@ def render_runs(results: dict[str, Any]) -> str:
 
 def render_checks(results: dict[str, Any]) -> str:
     """Return the checks as a Markdown list."""
-    return "\n".join(f"- **{c['status']}** {c['name']}: {c['detail']}" for c in results["checks"])
+    lines = []
+    for check in results["checks"]:
+        lines.append(f"- **{check['status']}** {check['name']}: {check['detail']}")
+        if check.get("where"):
+            lines.append(f"  - where the time goes: {check['where']}")
+    return "\n".join(lines)
 
 
 def render_cold_parse(results: dict[str, Any]) -> str:
@@ -812,6 +1028,7 @@ def render_report(results: dict[str, Any]) -> str:
     """Return the text of the README section and bench/RESULTS.md."""
     return "\n\n".join(part for part in [
         render_table(results),
+        render_time_split(results),
         render_cold_parse(results),
         render_machine(results),
         render_runs(results),

@@ -47,6 +47,17 @@ def test_tier_s_medians_and_samples(tier_s: tuple[dict, Path, Path]) -> None:
     for phase in ("full", "incremental"):
         statuses = samples[phase][0]["statuses"]
         assert not set(statuses) - {"success", "pass"}, statuses
+        sample, medians = samples[phase][0], tier["medians"]
+        counts = sample["node_counts"]
+        assert counts["total"] == sample["nodes"] == medians[f"{phase}_nodes"] > 0
+        for kind in ("models", "tests"):
+            assert counts[kind] > 0 and medians[f"{phase}_{kind}"] == counts[kind], kind
+        assert counts["seeds"] + counts["models"] + counts["tests"] + counts["other"] == (
+            counts["total"])
+        assert 0 < sample["sql_s"] <= sample["execute_sum_s"]
+        assert sample["overhead_s"] > 0
+        assert sample["overhead_s"] + sample["sql_s"] == pytest.approx(sample["wall_s"], abs=0.01)
+    assert samples["full"][0]["node_counts"]["seeds"] > 0
     assert tier["generator"]["n_accounts"] == 1_000
     assert results["fingerprint"] == bench.machine_fingerprint()
     assert tier["fingerprint"] == results["fingerprint"]
@@ -147,6 +158,7 @@ def test_checks() -> None:
         "L full build <= 60 s": "PASS",
         "L full build peak memory <= 6 GB": "MISS",
         "L incremental refresh <= 15 s": "PASS",
+        "S one-day refresh <= 10 s": "SKIP",
         "incremental does not grow with history (L 730 days vs L1y 365 days)": "PASS",
         "incremental grows at most with the new day's rows (M -> L)": "PASS",
         "full build grows at most linearly with rows (M -> L)": "PASS",
@@ -160,6 +172,102 @@ def test_checks() -> None:
     assert checks["full build grows at most linearly with rows (M -> L)"]["status"] == "SKIP"
     text = bench.render_report(results)
     assert "| L | 100,000 |" in text and "**MISS** L full build peak memory" in text
+
+
+def _split_medians(phase: str, wall_s: float, sql_s: float) -> dict:
+    """The node-count and SQL/overhead medians of one phase (as measure_tier writes them)."""
+    return {f"{phase}_nodes": 250, f"{phase}_seeds": 5, f"{phase}_models": 60,
+            f"{phase}_tests": 185, f"{phase}_sql_s": sql_s, f"{phase}_execute_sum_s": sql_s * 3,
+            f"{phase}_overhead_s": round(wall_s - sql_s, 3),
+            f"{phase}_dbt_elapsed_s": wall_s - 12}
+
+
+def test_missed_time_targets_say_where_the_time_goes() -> None:
+    s_tier = _fake_tier("S", 30, 26, 200_000, 400)
+    s_tier["medians"].update(_split_medians("full", 30, 8.5))
+    s_tier["medians"].update(_split_medians("incremental", 26, 3.5))
+    l_tier = _fake_tier("L", 50, 20, 10_000_000, 20_000, floor_s=12)  # old file: no split
+    results = bench.merge_results(None, {"S": s_tier, "L": l_tier}, FINGERPRINT)
+    checks = {c["name"]: c for c in results["checks"]}
+    refresh = checks["S one-day refresh <= 10 s"]
+    assert refresh["status"] == "MISS" and "16 s over the 10 s target" in refresh["detail"]
+    assert refresh["where"] == (
+        "S incremental (medians): SQL 3.5 s, dbt overhead 22.5 s of 26 s wall (87% overhead); "
+        "12 s of the overhead is outside dbt's own elapsed time (process start-up, project "
+        "parsing); summed node SQL time 10.5 s; 250 (5/60/185) nodes (seeds/models/tests)")
+    assert "not measured" in checks["L incremental refresh <= 15 s"]["where"]
+    assert "where" not in checks["L full build <= 60 s"]  # PASS: nothing to explain
+    text = bench.render_report(results)
+    assert "  - where the time goes: S incremental (medians): SQL 3.5 s" in text
+    assert "| S | 250 (5/60/185) | 8.5 | 25.5 | 21.5 | 250 (5/60/185) | 3.5 | 10.5 | 22.5 |" in text
+    assert "| L | - | - | - | - | - | - | - | - |" in text
+
+
+def test_results_without_the_split_still_render() -> None:
+    """A results file written before node counts and the SQL split (and its stored checks)."""
+    old = bench.merge_results(None, {"S": _fake_tier("S", 30, 20, 200_000, 400)}, FINGERPRINT)
+    old["checks"] = [{k: v for k, v in c.items() if k != "where"} for c in old["checks"]
+                     if not c["name"].startswith("S one-day")]
+    text = bench.render_report(old)
+    assert "| S | - | - | - | - | - | - | - | - |" in text
+    assert "where the time goes:" not in text
+    assert bench.phase_medians("full", [{"wall_s": 3.0}]) == {
+        "full_nodes": None, "full_seeds": None, "full_models": None, "full_tests": None,
+        "full_sql_s": None, "full_execute_sum_s": None, "full_overhead_s": None}
+
+
+def _result(unique_id: str, *execute: tuple[str, str]) -> dict:
+    """A run_results.json result: a compile timing, then the given execute intervals."""
+    timing = [{"name": "compile", "started_at": "2026-06-30T10:00:00Z",
+               "completed_at": "2026-06-30T10:00:00.5Z"}]
+    timing += [{"name": "execute", "started_at": f"2026-06-30T10:00:{a}Z",
+                "completed_at": f"2026-06-30T10:00:{b}Z"} for a, b in execute]
+    return {"unique_id": unique_id, "status": "success", "timing": timing}
+
+
+def test_interval_union() -> None:
+    assert bench.interval_union_s([]) == 0.0
+    assert bench.interval_union_s([(0.0, 2.0), (1.0, 3.0)]) == 3.0  # overlapping
+    assert bench.interval_union_s([(0.0, 10.0), (2.0, 3.0), (4.0, 9.0)]) == 10.0  # nested
+    assert bench.interval_union_s([(5.0, 6.0), (0.0, 1.0), (2.0, 4.0)]) == 4.0  # disjoint
+    assert bench.interval_union_s([(0.0, 1.0), (1.0, 2.0)]) == 2.0  # touching
+    assert bench.interval_union_s([(3.0, 3.0)]) == 0.0
+
+
+def test_sql_time_split() -> None:
+    run_results = {"results": [
+        _result("seed.customer_health.plans", ("01", "03")),
+        _result("model.customer_health.a", ("02", "05")),  # overlaps the seed
+        _result("model.customer_health.b", ("03", "04")),  # nested in a
+        _result("test.customer_health.t", ("10", "11")),  # disjoint
+        {"unique_id": "test.customer_health.skipped", "status": "skipped", "timing": []},
+        {"unique_id": "test.customer_health.old", "status": "pass"},  # no timing at all
+    ]}
+    split = bench.sql_time_split(run_results, wall_s=20.0)
+    assert split == {"sql_s": 5.0, "execute_sum_s": 7.0, "overhead_s": 15.0,
+                     "untimed_nodes": 2}
+    assert split["sql_s"] + split["overhead_s"] == 20.0
+    # no execute timing anywhere (dbt parse, an older run_results.json): unknown, not zero
+    for untimed in ({}, {"results": [{"unique_id": "model.x.y", "timing": []}]}):
+        assert bench.sql_time_split(untimed, 3.0)["sql_s"] is None
+        assert bench.sql_time_split(untimed, 3.0)["overhead_s"] is None
+    broken = {"results": [{"unique_id": "model.x.y", "timing": [
+        {"name": "execute", "started_at": "garbage", "completed_at": None}]}]}
+    assert bench.sql_time_split(broken, 3.0)["sql_s"] is None
+
+
+def test_count_nodes() -> None:
+    run_results = {"results": [
+        {"unique_id": "seed.customer_health.plans"},
+        {"unique_id": "model.customer_health.a"},
+        {"unique_id": "model.customer_health.b"},
+        {"unique_id": "test.customer_health.not_null_a_id.123"},
+        {"unique_id": "unit_test.customer_health.a.test_a"},
+        {"unique_id": "snapshot.customer_health.s"},
+    ]}
+    assert bench.count_nodes(run_results) == {
+        "total": 6, "seeds": 1, "models": 2, "tests": 2, "unit_tests": 1, "other": 1}
+    assert bench.count_nodes({})["total"] == 0
 
 
 def test_median() -> None:
