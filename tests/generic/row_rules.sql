@@ -7,19 +7,31 @@
       - {column: c, min: 0, max: 100}                  (either bound; inclusive
         unless inclusive: false; nulls pass)
       - {column: c, expression: "sql", rule: name}     (must be true; a null
-        result fails, as in coalesce(expr, false))
+        result fails, as in coalesce(expr, false)); the expression may read
+        another model, e.g. "c in (select k from {{ ref('other') }})"
+      - {column: c, unique: [c, d]}                    (no other row shares
+        the values of these columns; a window count, for small tables such
+        as seeds: large tables declare a primary key or use unique_in_run)
     `column` is always a column of the model (for an expression over several
     columns, the one the rule is about): a failure row names the column, the
     rule, the column's offending value and the row's key (key_columns), so it
     reads like the per-column test it replaces.
-    Run-time scope: like every test here, `where` (dbt's test config) can narrow
-    the rows; set-level tests use unique_in_run / relationships_in_run.
+    Run-time scope: run_column (optional) checks only the rows this run wrote
+    (macro written_in_run: that column holds the run's start time), every row
+    on --full-refresh or a full check; `where` (dbt's test config) can narrow
+    the rows further.
 -#}
-{% test row_rules(model, rules, key_columns=none) %}
+{% test row_rules(model, rules, key_columns=none, run_column=none) %}
 
 {%- set checks = [] -%}
+{%- set key_counts = [] -%}
 {%- for rule in rules -%}
     {%- set column = rule['column'] -%}
+    {%- if rule.get('unique') -%}
+        {%- set count_column = '_rows_per_key_' ~ (key_counts | length) -%}
+        {%- do key_counts.append((count_column, rule['unique'])) -%}
+        {%- do checks.append((column, 'unique (' ~ rule['unique'] | join(', ') ~ ')', count_column ~ ' = 1')) -%}
+    {%- endif -%}
     {%- if rule.get('not_null') -%}
         {%- do checks.append((column, 'not_null', column ~ ' is not null')) -%}
     {%- endif -%}
@@ -57,10 +69,22 @@
 
 with
 
+checked_rows as (
+
+    select
+        {% for count_column, columns in key_counts -%}
+        count(*) over (partition by {{ columns | join(', ') }}) as {{ count_column }},
+        {% endfor -%}
+        *
+    from {{ model }}
+    where {{ written_in_run(run_column) }}
+
+),
+
 failing_rows as (
 
     select *
-    from {{ model }}
+    from checked_rows
     where
         {%- for check in checks %}
         {% if not loop.first %}or {% endif %}not coalesce({{ check[2] }}, false)
