@@ -1,8 +1,32 @@
--- Every interaction that earns engagement points: touchpoints, tickets whose
--- category earns points (questions, feature requests) and survey answers
--- (a commented answer earns more than a bare one). Points come from seed
--- engagement_points; an unknown touchpoint type earns the `other` points.
+{#-
+    Every interaction that earns engagement points: touchpoints, tickets whose
+    category earns points (questions, feature requests) and survey answers
+    (a commented answer earns more than a bare one). Points come from seed
+    engagement_points; an unknown touchpoint type earns the `other` points.
+    Incremental (macros/incremental/keyed_upsert.sql): a run recomputes the
+    touchpoints, tickets and answers whose raw rows their staging base model
+    (re-)checked since the last run (one watermark per source), deletes the
+    ones that no longer qualify (rejected, or now worth no points), and
+    recomputes everything when seed engagement_points or the contact ->
+    account map changed.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='keyed_upsert',
+    unique_key=['interaction_source', 'interaction_id'],
+    on_schema_change='fail'
+) }}
+
 with
+
+{{ changed_keys_ctes([
+    [ref('base_marketing__touchpoints_checked'), 'touchpoint_id', 'touchpoint'],
+    [ref('base_helpdesk__tickets_checked'), 'ticket_id', 'ticket'],
+    [ref('base_surveys__survey_responses_checked'), 'response_id', 'survey'],
+], 'interaction_id', inputs_version([
+    [ref('engagement_points'), none],
+    [ref('stg_crm__contacts'), contact_account_text()],
+]), label_column='interaction_source') }}
 
 touchpoints as (
 
@@ -13,6 +37,10 @@ touchpoints as (
         touchpoint_type,
         occurred_at
     from {{ ref('stg_marketing__touchpoints') }}
+    where touchpoint_id in (
+        select changed_keys.interaction_id from changed_keys
+        where changed_keys.interaction_source = 'touchpoint'
+    )
 
 ),
 
@@ -33,6 +61,10 @@ tickets as (
         category,
         created_at
     from {{ ref('int_tickets_attributed') }}
+    where ticket_id in (
+        select changed_keys.interaction_id from changed_keys
+        where changed_keys.interaction_source = 'ticket'
+    )
 
 ),
 
@@ -44,6 +76,10 @@ responses as (
         has_comment,
         responded_at
     from {{ ref('int_survey_responses_attributed') }}
+    where response_id in (
+        select changed_keys.interaction_id from changed_keys
+        where changed_keys.interaction_source = 'survey'
+    )
 
 ),
 
@@ -105,7 +141,7 @@ unioned as (
 
 ),
 
-final as (
+qualifying as (
 
     select
         unioned.interaction_source,
@@ -125,6 +161,29 @@ final as (
         and unioned.interaction_source = 'touchpoint'
     where unioned.account_id is not null
         and coalesce(type_points.points, other_points.points, 0) > 0
+
+),
+
+final as (
+
+    select
+        changed_keys.interaction_source,
+        changed_keys.interaction_id,
+        qualifying.account_id,
+        qualifying.interaction_type,
+        qualifying.intensity,
+        qualifying.points,
+        qualifying.occurred_at,
+        qualifying.occurred_date,
+        changed_keys.source_checked_at,
+        current_inputs.inputs_version,
+        case when qualifying.interaction_id is not null then {{ run_started_precise() }} end as refreshed_at
+
+    from changed_keys
+    cross join current_inputs
+    {{ batch_join() }} qualifying
+        on changed_keys.interaction_source = qualifying.interaction_source
+        and changed_keys.interaction_id = qualifying.interaction_id
 
 )
 

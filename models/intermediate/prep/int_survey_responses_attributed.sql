@@ -1,7 +1,24 @@
--- Survey responses with their account resolved (the response's own account,
--- else the respondent's) and the score on a common 0-100 scale:
--- nps 0-10 -> score x 10; csat 1-5 -> (score - 1) x 25; like 0/1 -> score x 100.
+{#-
+    Survey responses with their account resolved (the response's own account,
+    else the respondent's) and the score on a common 0-100 scale:
+    nps 0-10 -> score x 10; csat 1-5 -> (score - 1) x 25; like 0/1 -> score x 100.
+    Incremental (macros/incremental/keyed_upsert.sql): a run recomputes the
+    answers base_surveys__survey_responses_checked (re-)checked since the last
+    run and deletes the ones no longer accepted; every answer when the
+    contact -> account map changed.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='keyed_upsert',
+    unique_key='response_id',
+    on_schema_change='fail'
+) }}
+
 with
+
+{{ changed_keys_ctes([[ref('base_surveys__survey_responses_checked'), 'response_id', none]], 'response_id', inputs_version([
+    [ref('stg_crm__contacts'), contact_account_text()],
+])) }}
 
 responses as (
 
@@ -16,6 +33,7 @@ responses as (
         has_comment,
         responded_at
     from {{ ref('stg_surveys__survey_responses') }}
+    where response_id in (select changed_keys.response_id from changed_keys)
 
 ),
 
@@ -28,7 +46,7 @@ contacts as (
 
 ),
 
-final as (
+attributed as (
 
     select
         responses.response_id,
@@ -50,6 +68,31 @@ final as (
     from responses
     left join contacts
         on responses.contact_id = contacts.contact_id
+
+),
+
+final as (
+
+    select
+        changed_keys.response_id,
+        attributed.account_id,
+        attributed.contact_id,
+        attributed.ticket_id,
+        attributed.survey_type,
+        attributed.score,
+        attributed.score_pct,
+        attributed.comment_text,
+        attributed.has_comment,
+        attributed.responded_at,
+        attributed.responded_date,
+        changed_keys.source_checked_at,
+        current_inputs.inputs_version,
+        case when attributed.response_id is not null then {{ run_started_precise() }} end as refreshed_at
+
+    from changed_keys
+    cross join current_inputs
+    {{ batch_join() }} attributed
+        on changed_keys.response_id = attributed.response_id
 
 )
 

@@ -1,7 +1,26 @@
--- Tickets with their account resolved (the ticket's own account, else its
--- requester's), category role and service targets, and the durations that
--- support_experience scores.
+{#-
+    Tickets with their account resolved (the ticket's own account, else its
+    requester's), category role and service targets, and the durations that
+    support_experience scores.
+    Incremental (macros/incremental/keyed_upsert.sql): a run recomputes the
+    tickets whose raw rows base_helpdesk__tickets_checked (re-)checked since
+    the last run and deletes the ones no longer accepted; every ticket when the
+    category roles, the service targets or the contact -> account map changed.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='keyed_upsert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
+
 with
+
+{{ changed_keys_ctes([[ref('base_helpdesk__tickets_checked'), 'ticket_id', none]], 'ticket_id', inputs_version([
+    [ref('ticket_category_roles'), none],
+    [ref('support_sla_targets'), none],
+    [ref('stg_crm__contacts'), contact_account_text()],
+])) }}
 
 tickets as (
 
@@ -19,6 +38,7 @@ tickets as (
         handle_minutes,
         reopen_count
     from {{ ref('stg_helpdesk__tickets') }}
+    where ticket_id in (select changed_keys.ticket_id from changed_keys)
 
 ),
 
@@ -52,7 +72,7 @@ sla_targets as (
 
 ),
 
-final as (
+attributed as (
 
     select
         tickets.ticket_id,
@@ -85,6 +105,39 @@ final as (
         on tickets.category = category_roles.category
     left join sla_targets
         on tickets.priority = sla_targets.priority
+
+),
+
+final as (
+
+    select
+        changed_keys.ticket_id,
+        attributed.account_id,
+        attributed.account_attribution,
+        attributed.requester_contact_id,
+        attributed.created_at,
+        attributed.created_date,
+        attributed.first_responded_at,
+        attributed.solved_at,
+        attributed.status,
+        attributed.category,
+        attributed.category_role,
+        attributed.is_friction,
+        attributed.priority,
+        attributed.channel,
+        attributed.handle_minutes,
+        attributed.reopen_count,
+        attributed.first_response_target_hours,
+        attributed.resolution_target_hours,
+        attributed.handle_target_minutes,
+        changed_keys.source_checked_at,
+        current_inputs.inputs_version,
+        case when attributed.ticket_id is not null then {{ run_started_precise() }} end as refreshed_at
+
+    from changed_keys
+    cross join current_inputs
+    {{ batch_join() }} attributed
+        on changed_keys.ticket_id = attributed.ticket_id
 
 )
 
