@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +80,107 @@ def build_args(full_refresh: bool = False) -> list[str]:
     if full_refresh:
         args.append("--full-refresh")
     return args
+
+
+def target_dir(root: Path) -> Path:
+    """Return dbt's target folder (`$DBT_TARGET_PATH`, else target/ in the project)."""
+    path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return path if path.is_absolute() else root / path
+
+
+# Where a successful build leaves the manifest the next daily run compares seeds against.
+LAST_SUCCESS_DIR = "last_success"
+
+
+def full_check_requested() -> bool:
+    """True when `HEALTH_FULL_CHECK` asks for every test on every row (macros/testing)."""
+    return os.environ.get("HEALTH_FULL_CHECK", "").lower() in {"1", "true", "yes"}
+
+
+def _seed_relations(manifest: dict) -> list[tuple[str, str]]:
+    """Return (schema, table) of every seed in a dbt manifest."""
+    return [
+        (node["schema"], node.get("alias") or node["name"])
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "seed"
+    ]
+
+
+def _seeds_loaded(db_path: Path, relations: list[tuple[str, str]]) -> bool:
+    """True when every seed table exists in the DuckDB file (read-only check)."""
+    import duckdb
+
+    if not relations or not db_path.exists():
+        return False
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        found = set(con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall())
+    finally:
+        con.close()
+    return all(relation in found for relation in relations)
+
+
+def seed_skip_reason(target: Path, db_path: Path, full_refresh: bool = False) -> str | None:
+    """Return why every seed must be loaded and tested in this run, or None to skip unchanged ones.
+
+    Seeds that did not change since the last successful build of this warehouse are
+    neither reloaded nor re-tested; dbt's `state:modified` decides what changed (file
+    checksum and config). Everything is loaded when there is no record of a successful
+    build, when that build was on another warehouse file, when a seed table is missing,
+    on --full-refresh and on a full check (HEALTH_FULL_CHECK=1).
+    """
+    state = target / LAST_SUCCESS_DIR
+    if full_refresh:
+        return "--full-refresh"
+    if full_check_requested():
+        return "HEALTH_FULL_CHECK"
+    try:
+        manifest = json.loads((state / "manifest.json").read_text())
+        recorded = json.loads((state / "warehouse.json").read_text())
+    except (OSError, ValueError):
+        return "no successful build recorded"
+    if recorded.get("duckdb_path") != str(db_path.resolve()):
+        return "the last successful build was on another warehouse"
+    if not _seeds_loaded(db_path, _seed_relations(manifest)):
+        return "a seed table is missing from the warehouse"
+    return None
+
+
+def plan_build(target: Path, db_path: Path, full_refresh: bool = False) -> list[str]:
+    """Return the `dbt build` arguments of a run: build_args, minus unchanged seeds.
+
+    A daily run skips the seeds (and the tests on seeds only) that are unchanged since
+    the last successful build; a changed seed is loaded and its tests run before any
+    model that reads it (dbt build order). Tests on models that read a seed still run
+    (`--indirect-selection cautious` keeps a test when its model is selected).
+    """
+    args = build_args(full_refresh)
+    if seed_skip_reason(target, db_path, full_refresh) is not None:
+        return args
+    return [
+        *args,
+        "--exclude", "resource_type:seed,state:unmodified",
+        "--state", str(target / LAST_SUCCESS_DIR),
+        "--indirect-selection", "cautious",
+    ]
+
+
+def record_success(target: Path, db_path: Path) -> None:
+    """Keep the manifest of a successful build as the state the next run compares seeds with."""
+    state = target / LAST_SUCCESS_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "manifest.json", state / "manifest.json")
+    (state / "warehouse.json").write_text(json.dumps({"duckdb_path": str(db_path.resolve())}))
+
+
+def forget_success(target: Path) -> None:
+    """Drop the recorded state (after a failed build: the next run loads every seed)."""
+    shutil.rmtree(target / LAST_SUCCESS_DIR, ignore_errors=True)
 
 
 def dbt_command(args: list[str], root: Path) -> list[str]:

@@ -1,0 +1,86 @@
+"""A daily run skips the seeds that did not change since the last successful build;
+a changed seed is loaded and tested before any model reads it (project.plan_build)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from customer_health import project
+
+from conftest import SMALL_AS_OF, Warehouse
+
+
+def _nodes(results: dict) -> dict[str, str]:
+    return {r["unique_id"]: r["status"] for r in results["results"]}
+
+
+def _write_state(target: Path, db: Path, seeds: list[tuple[str, str]]) -> None:
+    """A recorded successful build whose manifest lists these seeds."""
+    target.mkdir(parents=True, exist_ok=True)
+    nodes = {
+        f"seed.customer_health.{name}": {"resource_type": "seed", "schema": schema, "name": name}
+        for schema, name in seeds
+    }
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    project.record_success(target, db)
+
+
+def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("HEALTH_FULL_CHECK", raising=False)
+    db, target = tmp_path / "w.duckdb", tmp_path / "target"
+    con = duckdb.connect(str(db))
+    con.execute("create schema config; create table config.health_bands as select 1 as x")
+    con.close()
+    assert project.seed_skip_reason(target, db) == "no successful build recorded"
+    _write_state(target, db, [("config", "health_bands")])
+    assert project.seed_skip_reason(target, db) is None
+    args = project.plan_build(target, db)
+    assert args[args.index("--exclude") + 1] == "resource_type:seed,state:unmodified"
+    assert args[args.index("--state") + 1] == str(target / project.LAST_SUCCESS_DIR)
+    assert project.seed_skip_reason(target, db, full_refresh=True) == "--full-refresh"
+    assert "--exclude" not in project.plan_build(target, db, full_refresh=True)
+    monkeypatch.setenv("HEALTH_FULL_CHECK", "1")
+    assert project.seed_skip_reason(target, db) == "HEALTH_FULL_CHECK"
+    monkeypatch.delenv("HEALTH_FULL_CHECK")
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    assert project.seed_skip_reason(target, other) == (
+        "the last successful build was on another warehouse"
+    )
+    _write_state(target, db, [("config", "health_bands"), ("config", "health_weights")])
+    assert project.seed_skip_reason(target, db) == "a seed table is missing from the warehouse"
+    project.forget_success(target)
+    assert project.seed_skip_reason(target, db) == "no successful build recorded"
+
+
+def test_daily_run_skips_unchanged_seeds_and_tests_a_changed_one(small_copy: Warehouse) -> None:
+    wh, target = small_copy, small_copy.root / "target"
+    # no record yet: every seed is loaded and tested
+    assert project.seed_skip_reason(target, wh.db) is not None
+    wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF)
+    project.record_success(target, wh.db)
+
+    # nothing changed: no seed and no seed-only test runs; tests on models reading seeds do
+    assert project.seed_skip_reason(target, wh.db) is None
+    wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF)
+    nodes = _nodes(wh.run_results())
+    assert not [n for n in nodes if n.startswith("seed.")]
+    assert not [n for n in nodes if "health_bands__row_rules" in n]
+    assert [n for n in nodes if "health_score__row_rules" in n]
+    assert all(status in ("success", "pass") for status in nodes.values())
+    project.record_success(target, wh.db)
+
+    # a changed seed with a duplicate band: loaded, tested, and the build fails naming it
+    bands = (wh.root / "seeds" / "health_bands.csv").read_text().splitlines()
+    wh.write_seed("health_bands", "\n".join([*bands, bands[1]]) + "\n")
+    result = wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF, check=False)
+    assert result.returncode != 0
+    nodes = _nodes(wh.run_results())
+    assert nodes["seed.customer_health.health_bands"] == "success"
+    assert [n for n in nodes if n.startswith("seed.")] == ["seed.customer_health.health_bands"]
+    failed = [n for n, status in nodes.items() if status in ("fail", "error")]
+    assert any("health_bands__row_rules" in n for n in failed), failed
+    assert "health_bands__row_rules" in result.stdout
