@@ -38,9 +38,9 @@ touchpoints as (
         occurred_at
     from {{ ref('stg_marketing__touchpoints') }}
     where touchpoint_id in (
-        select changed_keys.interaction_id from changed_keys
-        where changed_keys.interaction_source = 'touchpoint'
-    )
+            select changed_keys.interaction_id from changed_keys
+            where changed_keys.interaction_source = 'touchpoint'
+        )
 
 ),
 
@@ -62,9 +62,9 @@ tickets as (
         created_at
     from {{ ref('int_tickets_attributed') }}
     where ticket_id in (
-        select changed_keys.interaction_id from changed_keys
-        where changed_keys.interaction_source = 'ticket'
-    )
+            select changed_keys.interaction_id from changed_keys
+            where changed_keys.interaction_source = 'ticket'
+        )
 
 ),
 
@@ -77,9 +77,9 @@ responses as (
         responded_at
     from {{ ref('int_survey_responses_attributed') }}
     where response_id in (
-        select changed_keys.interaction_id from changed_keys
-        where changed_keys.interaction_source = 'survey'
-    )
+            select changed_keys.interaction_id from changed_keys
+            where changed_keys.interaction_source = 'survey'
+        )
 
 ),
 
