@@ -28,6 +28,13 @@ CHECKED = {
     "base_marketing__touchpoints_checked": "touchpoint_id",
     "base_crm__subscription_events_checked": "subscription_event_id",
 }
+# the incremental prep tables, without the columns that record when a row was written
+PREP = {
+    "int_tickets_attributed": "ticket_id",
+    "int_survey_responses_attributed": "response_id",
+    "int_interactions_unioned": "interaction_source, interaction_id",
+}
+PREP_VOLATILE = "exclude (source_checked_at, refreshed_at)"
 DAILY = (
     "select account_id, activity_date, event_count, active_user_count "
     "from intermediate.int_usage_daily_aggregated where event_count > 0"
@@ -48,6 +55,9 @@ def _assert_same_as_full_refresh(incremental: Warehouse, tmp_path: Path, as_of: 
         )
         assert _sorted(incremental, checked) == _sorted(full, checked), model
     assert _sorted(incremental, DAILY) == _sorted(full, DAILY)
+    for model in PREP:
+        prep = f"select * {PREP_VOLATILE} from intermediate.{model}"
+        assert _sorted(incremental, prep) == _sorted(full, prep), model
     stg = (
         "select event_id, account_id, user_id, event_name, occurred_at "
         "from staging.stg_product__usage_events"
