@@ -622,19 +622,19 @@ def measure_tier(
         log(f"{prefix}: floor {floor[-1]['wall_s']:.2f} s; full build ...")
         runs = tier_dir / "runs" / str(rep)
         full.append(
-            run_dbt_measured(project.plan_build(target, scratch), root, scratch, runs / "full",
-                             target, end)
+            run_dbt_measured(project.plan_build(target, scratch, root=root), root, scratch,
+                             runs / "full", target, end)
         )
-        project.record_success(target, scratch)  # as `customer-health run` does
+        project.record_success(target, scratch, root)  # as `customer-health run` does
         log(f"{prefix}: full build {full[-1]['wall_s']:.1f} s, "
             f"peak {full[-1]['peak_rss_gb']} GB; appending {end + dt.timedelta(days=1)} ...")
         appended.append(append_one_day(scratch, end))
         incremental.append(
-            run_dbt_measured(project.plan_build(target, scratch), root, scratch,
+            run_dbt_measured(project.plan_build(target, scratch, root=root), root, scratch,
                              runs / "incremental", target,
                              end + dt.timedelta(days=1))
         )
-        project.record_success(target, scratch)
+        project.record_success(target, scratch, root)
         incremental[-1]["scored_through"] = scored_through(scratch)  # the new day, if it ran
         log(f"{prefix}: incremental {incremental[-1]['wall_s']:.1f} s, "
             f"peak {incremental[-1]['peak_rss_gb']} GB")

@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     reason = project.seed_skip_reason(target, db_path, full_refresh)
     print("seeds: " + (f"all loaded and tested ({reason})" if reason
                        else "unchanged ones skipped (state of the last successful build)"))
-    dbt_args = project.plan_build(target, db_path, full_refresh)
+    dbt_args = project.plan_build(target, db_path, full_refresh, root)
     started = time.perf_counter()
     try:
         project.run_dbt(dbt_args, root, db_path, as_of=as_of)
@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         project.forget_success(target)
         print(f"dbt build failed (exit {exc.returncode}); see the messages above.", file=sys.stderr)
         return exc.returncode or 1
-    project.record_success(target, db_path)
+    project.record_success(target, db_path, root)
     print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
     marts_report = _validate_stage(root, db_path, "marts")
     print()

@@ -129,8 +129,8 @@ def seed_skip_reason(target: Path, db_path: Path, full_refresh: bool = False) ->
     """Return why every seed must be loaded and tested in this run, or None to skip unchanged ones.
 
     Seeds that did not change since the last successful build of this warehouse are
-    neither reloaded nor re-tested; dbt's `state:modified` decides what changed (file
-    checksum and config). Everything is loaded when there is no record of a successful
+    neither reloaded nor re-tested (unchanged_seeds compares file checksums with the
+    recorded manifest). Everything is loaded when there is no record of a successful
     build, when that build was on another warehouse file, when a seed table is missing,
     on --full-refresh and on a full check (HEALTH_FULL_CHECK=1).
     """
@@ -151,31 +151,73 @@ def seed_skip_reason(target: Path, db_path: Path, full_refresh: bool = False) ->
     return None
 
 
-def plan_build(target: Path, db_path: Path, full_refresh: bool = False) -> list[str]:
+# Files whose change may change how every seed loads: then every seed is reloaded.
+SEED_CONFIG_FILES = ("dbt_project.yml", "seeds/_seeds.yml")
+
+
+def _file_sha256(path: Path) -> str | None:
+    """sha256 of a file's text without surrounding whitespace, as dbt checksums a seed
+    (dbt.parser.read_files.load_seed_source_file); None when it does not exist."""
+    import hashlib
+
+    if not path.exists():
+        return None
+    return hashlib.sha256(path.read_text(encoding="utf-8").strip().encode("utf-8")).hexdigest()
+
+
+def unchanged_seeds(target: Path, root: Path) -> list[str]:
+    """Return the seeds whose file is the one the last successful build loaded.
+
+    Compares each seed file's sha256 with its checksum in the recorded manifest (dbt's
+    own seed checksum); none when the seed configuration files changed since.
+    """
+    state = target / LAST_SUCCESS_DIR
+    try:
+        manifest = json.loads((state / "manifest.json").read_text())
+        recorded = json.loads((state / "warehouse.json").read_text())
+    except (OSError, ValueError):
+        return []
+    if recorded.get("seed_config") != {f: _file_sha256(root / f) for f in SEED_CONFIG_FILES}:
+        return []
+    unchanged = []
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "seed":
+            continue
+        checksum = node.get("checksum", {}).get("checksum")
+        if checksum and _file_sha256(root / node["original_file_path"]) == checksum:
+            unchanged.append(node["name"])
+    return sorted(unchanged)
+
+
+def plan_build(
+    target: Path, db_path: Path, full_refresh: bool = False, root: Path | None = None
+) -> list[str]:
     """Return the `dbt build` arguments of a run: build_args, minus unchanged seeds.
 
-    A daily run skips the seeds (and the tests on seeds only) that are unchanged since
-    the last successful build; a changed seed is loaded and its tests run before any
-    model that reads it (dbt build order). Tests on models that read a seed still run
-    (`--indirect-selection cautious` keeps a test when its model is selected).
+    A daily run skips the seeds that are unchanged since the last successful build, and
+    the tests on those seeds only (`--indirect-selection cautious`: a test is left out
+    when all its parents are; tests of models reading a seed still run). A changed seed
+    is loaded and its tests run before any model that reads it (dbt build order).
     """
     args = build_args(full_refresh)
     if seed_skip_reason(target, db_path, full_refresh) is not None:
         return args
-    return [
-        *args,
-        "--exclude", "resource_type:seed,state:unmodified",
-        "--state", str(target / LAST_SUCCESS_DIR),
-        "--indirect-selection", "cautious",
-    ]
+    unchanged = unchanged_seeds(target, root or project_dir())
+    if not unchanged:
+        return args
+    return [*args, "--exclude", *unchanged, "--indirect-selection", "cautious"]
 
 
-def record_success(target: Path, db_path: Path) -> None:
+def record_success(target: Path, db_path: Path, root: Path | None = None) -> None:
     """Keep the manifest of a successful build as the state the next run compares seeds with."""
+    root = root or project_dir()
     state = target / LAST_SUCCESS_DIR
     state.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target / "manifest.json", state / "manifest.json")
-    (state / "warehouse.json").write_text(json.dumps({"duckdb_path": str(db_path.resolve())}))
+    (state / "warehouse.json").write_text(json.dumps({
+        "duckdb_path": str(db_path.resolve()),
+        "seed_config": {f: _file_sha256(root / f) for f in SEED_CONFIG_FILES},
+    }))
 
 
 def forget_success(target: Path) -> None:

@@ -3,6 +3,7 @@ a changed seed is loaded and tested before any model reads it (project.plan_buil
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -18,14 +19,21 @@ def _nodes(results: dict) -> dict[str, str]:
 
 
 def _write_state(target: Path, db: Path, seeds: list[tuple[str, str]]) -> None:
-    """A recorded successful build whose manifest lists these seeds."""
-    target.mkdir(parents=True, exist_ok=True)
-    nodes = {
-        f"seed.customer_health.{name}": {"resource_type": "seed", "schema": schema, "name": name}
-        for schema, name in seeds
-    }
+    """A recorded successful build whose manifest lists these seeds (files in target/seeds)."""
+    root = target
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    nodes = {}
+    for schema, name in seeds:
+        seed_file = root / "seeds" / f"{name}.csv"
+        seed_file.write_text("x\n1\n")
+        nodes[f"seed.customer_health.{name}"] = {
+            "resource_type": "seed", "schema": schema, "name": name,
+            "original_file_path": f"seeds/{name}.csv",
+            "checksum": {"name": "sha256",
+                         "checksum": hashlib.sha256(b"x\n1").hexdigest()},
+        }
     (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
-    project.record_success(target, db)
+    project.record_success(target, db, root)
 
 
 def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
@@ -37,11 +45,14 @@ def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
     assert project.seed_skip_reason(target, db) == "no successful build recorded"
     _write_state(target, db, [("config", "health_bands")])
     assert project.seed_skip_reason(target, db) is None
-    args = project.plan_build(target, db)
-    assert args[args.index("--exclude") + 1] == "resource_type:seed,state:unmodified"
-    assert args[args.index("--state") + 1] == str(target / project.LAST_SUCCESS_DIR)
+    args = project.plan_build(target, db, root=target)
+    assert args[args.index("--exclude") + 1:] == [
+        "health_bands", "--indirect-selection", "cautious",
+    ]
+    (target / "seeds" / "health_bands.csv").write_text("x\n2\n")  # changed: loaded again
+    assert "--exclude" not in project.plan_build(target, db, root=target)
     assert project.seed_skip_reason(target, db, full_refresh=True) == "--full-refresh"
-    assert "--exclude" not in project.plan_build(target, db, full_refresh=True)
+    assert "--exclude" not in project.plan_build(target, db, full_refresh=True, root=target)
     monkeypatch.setenv("HEALTH_FULL_CHECK", "1")
     assert project.seed_skip_reason(target, db) == "HEALTH_FULL_CHECK"
     monkeypatch.delenv("HEALTH_FULL_CHECK")
@@ -60,23 +71,24 @@ def test_daily_run_skips_unchanged_seeds_and_tests_a_changed_one(small_copy: War
     wh, target = small_copy, small_copy.root / "target"
     # no record yet: every seed is loaded and tested
     assert project.seed_skip_reason(target, wh.db) is not None
-    wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF)
-    project.record_success(target, wh.db)
+    wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
+    project.record_success(target, wh.db, wh.root)
 
     # nothing changed: no seed and no seed-only test runs; tests on models reading seeds do
     assert project.seed_skip_reason(target, wh.db) is None
-    wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF)
+    wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
     nodes = _nodes(wh.run_results())
     assert not [n for n in nodes if n.startswith("seed.")]
     assert not [n for n in nodes if "health_bands__row_rules" in n]
     assert [n for n in nodes if "health_score__row_rules" in n]
     assert all(status in ("success", "pass") for status in nodes.values())
-    project.record_success(target, wh.db)
+    project.record_success(target, wh.db, wh.root)
 
     # a changed seed with a duplicate band: loaded, tested, and the build fails naming it
     bands = (wh.root / "seeds" / "health_bands.csv").read_text().splitlines()
     wh.write_seed("health_bands", "\n".join([*bands, bands[1]]) + "\n")
-    result = wh.dbt(*project.plan_build(target, wh.db), as_of=SMALL_AS_OF, check=False)
+    result = wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF,
+                    check=False)
     assert result.returncode != 0
     nodes = _nodes(wh.run_results())
     assert nodes["seed.customer_health.health_bands"] == "success"
