@@ -137,9 +137,28 @@
     ),
 {%- endmacro %}
 
-{#- The join of changed_keys to the recomputed rows: left on an incremental
-    run (a key without a row is a tombstone, see keyed_upsert), inner on a
-    first build. -#}
-{% macro batch_join() -%}
-    {{ 'left join' if is_incremental() else 'inner join' }}
+{#- The batch of an incremental prep table: one row per key of changed_keys,
+    with its recomputed columns from rows_cte (keys first, then columns, then
+    source_checked_at, inputs_version and refreshed_at). A left join on an
+    incremental run: a key without a recomputed row is a tombstone (refreshed_at
+    null, see keyed_upsert); an inner join on a first build. -#}
+{% macro keyed_batch(rows_cte, keys, columns) -%}
+    select
+        {%- for key in keys %}
+        changed_keys.{{ key }},
+        {%- endfor %}
+        {%- for column in columns %}
+        {{ rows_cte }}.{{ column }},
+        {%- endfor %}
+        changed_keys.source_checked_at,
+        current_inputs.inputs_version,
+        case when {{ rows_cte }}.{{ keys[-1] }} is not null then {{ run_started_precise() }} end as refreshed_at
+
+    from changed_keys
+    cross join current_inputs
+    {{ 'left join' if is_incremental() else 'inner join' }} {{ rows_cte }}
+        on
+        {%- for key in keys %}
+        {% if not loop.first %}and {% endif %}changed_keys.{{ key }} = {{ rows_cte }}.{{ key }}
+        {%- endfor %}
 {%- endmacro %}

@@ -166,24 +166,14 @@ qualifying as (
 
 final as (
 
-    select
-        changed_keys.interaction_source,
-        changed_keys.interaction_id,
-        qualifying.account_id,
-        qualifying.interaction_type,
-        qualifying.intensity,
-        qualifying.points,
-        qualifying.occurred_at,
-        qualifying.occurred_date,
-        changed_keys.source_checked_at,
-        current_inputs.inputs_version,
-        case when qualifying.interaction_id is not null then {{ run_started_precise() }} end as refreshed_at
-
-    from changed_keys
-    cross join current_inputs
-    {{ batch_join() }} qualifying
-        on changed_keys.interaction_source = qualifying.interaction_source
-        and changed_keys.interaction_id = qualifying.interaction_id
+    {{ keyed_batch('qualifying', ['interaction_source', 'interaction_id'], [
+        'account_id',
+        'interaction_type',
+        'intensity',
+        'points',
+        'occurred_at',
+        'occurred_date'
+    ]) }}
 
 )
 

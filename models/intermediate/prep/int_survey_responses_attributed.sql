@@ -73,26 +73,18 @@ attributed as (
 
 final as (
 
-    select
-        changed_keys.response_id,
-        attributed.account_id,
-        attributed.contact_id,
-        attributed.ticket_id,
-        attributed.survey_type,
-        attributed.score,
-        attributed.score_pct,
-        attributed.comment_text,
-        attributed.has_comment,
-        attributed.responded_at,
-        attributed.responded_date,
-        changed_keys.source_checked_at,
-        current_inputs.inputs_version,
-        case when attributed.response_id is not null then {{ run_started_precise() }} end as refreshed_at
-
-    from changed_keys
-    cross join current_inputs
-    {{ batch_join() }} attributed
-        on changed_keys.response_id = attributed.response_id
+    {{ keyed_batch('attributed', ['response_id'], [
+        'account_id',
+        'contact_id',
+        'ticket_id',
+        'survey_type',
+        'score',
+        'score_pct',
+        'comment_text',
+        'has_comment',
+        'responded_at',
+        'responded_date'
+    ]) }}
 
 )
 

@@ -110,34 +110,26 @@ attributed as (
 
 final as (
 
-    select
-        changed_keys.ticket_id,
-        attributed.account_id,
-        attributed.account_attribution,
-        attributed.requester_contact_id,
-        attributed.created_at,
-        attributed.created_date,
-        attributed.first_responded_at,
-        attributed.solved_at,
-        attributed.status,
-        attributed.category,
-        attributed.category_role,
-        attributed.is_friction,
-        attributed.priority,
-        attributed.channel,
-        attributed.handle_minutes,
-        attributed.reopen_count,
-        attributed.first_response_target_hours,
-        attributed.resolution_target_hours,
-        attributed.handle_target_minutes,
-        changed_keys.source_checked_at,
-        current_inputs.inputs_version,
-        case when attributed.ticket_id is not null then {{ run_started_precise() }} end as refreshed_at
-
-    from changed_keys
-    cross join current_inputs
-    {{ batch_join() }} attributed
-        on changed_keys.ticket_id = attributed.ticket_id
+    {{ keyed_batch('attributed', ['ticket_id'], [
+        'account_id',
+        'account_attribution',
+        'requester_contact_id',
+        'created_at',
+        'created_date',
+        'first_responded_at',
+        'solved_at',
+        'status',
+        'category',
+        'category_role',
+        'is_friction',
+        'priority',
+        'channel',
+        'handle_minutes',
+        'reopen_count',
+        'first_response_target_hours',
+        'resolution_target_hours',
+        'handle_target_minutes'
+    ]) }}
 
 )
 
