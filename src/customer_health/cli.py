@@ -84,10 +84,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # a regenerated demo replaced every raw table: the incremental models start over
     full_refresh = args.full_refresh or generated
     target = project.target_dir(root)
-    reason = project.seed_skip_reason(target, db_path, full_refresh)
-    print("seeds: " + (f"all loaded and tested ({reason})" if reason
-                       else "unchanged ones skipped (state of the last successful build)"))
-    dbt_args = project.plan_build(target, db_path, full_refresh, root)
+    seeds = project.seed_plan(target, db_path, full_refresh, root)
+    print("seeds: " + (f"all loaded and tested ({seeds.reason})" if seeds.reason
+                       else f"{len(seeds.unchanged)} unchanged, skipped (state of the last "
+                       "successful build)"))
+    dbt_args = project.build_args(full_refresh, seeds.unchanged)
     started = time.perf_counter()
     try:
         project.run_dbt(dbt_args, root, db_path, as_of=as_of)

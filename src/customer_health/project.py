@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_DUCKDB_PATH = "data/customer_health.duckdb"
 
@@ -70,15 +71,20 @@ def dbt_env(
     return env
 
 
-def build_args(full_refresh: bool = False) -> list[str]:
+def build_args(full_refresh: bool = False, skip_seeds: list[str] | None = None) -> list[str]:
     """Return the `dbt build` arguments of a production run (`customer-health run`).
 
     Unit tests check the SQL logic, not the data: `make test` runs them (dbt's advice is
-    to leave them out of production builds).
+    to leave them out of production builds). skip_seeds (seed_plan) leaves out those
+    seeds and the tests on them only (`--indirect-selection cautious`: a test is left
+    out when all its parents are; tests of models reading a seed still run). A changed
+    seed is loaded and its tests run before any model that reads it (dbt build order).
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    if skip_seeds:
+        args += ["--exclude", *skip_seeds, "--indirect-selection", "cautious"]
     return args
 
 
@@ -125,32 +131,6 @@ def _seeds_loaded(db_path: Path, relations: list[tuple[str, str]]) -> bool:
     return all(relation in found for relation in relations)
 
 
-def seed_skip_reason(target: Path, db_path: Path, full_refresh: bool = False) -> str | None:
-    """Return why every seed must be loaded and tested in this run, or None to skip unchanged ones.
-
-    Seeds that did not change since the last successful build of this warehouse are
-    neither reloaded nor re-tested (unchanged_seeds compares file checksums with the
-    recorded manifest). Everything is loaded when there is no record of a successful
-    build, when that build was on another warehouse file, when a seed table is missing,
-    on --full-refresh and on a full check (HEALTH_FULL_CHECK=1).
-    """
-    state = target / LAST_SUCCESS_DIR
-    if full_refresh:
-        return "--full-refresh"
-    if full_check_requested():
-        return "HEALTH_FULL_CHECK"
-    try:
-        manifest = json.loads((state / "manifest.json").read_text())
-        recorded = json.loads((state / "warehouse.json").read_text())
-    except (OSError, ValueError):
-        return "no successful build recorded"
-    if recorded.get("duckdb_path") != str(db_path.resolve()):
-        return "the last successful build was on another warehouse"
-    if not _seeds_loaded(db_path, _seed_relations(manifest)):
-        return "a seed table is missing from the warehouse"
-    return None
-
-
 # Files whose change may change how every seed loads: then every seed is reloaded.
 SEED_CONFIG_FILES = ("dbt_project.yml", "seeds/_seeds.yml")
 
@@ -165,47 +145,56 @@ def _file_sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_text(encoding="utf-8").strip().encode("utf-8")).hexdigest()
 
 
-def unchanged_seeds(target: Path, root: Path) -> list[str]:
-    """Return the seeds whose file is the one the last successful build loaded.
+class SeedPlan(NamedTuple):
+    """Which seeds a run may skip, and why every seed is loaded when none may be."""
 
-    Compares each seed file's sha256 with its checksum in the recorded manifest (dbt's
-    own seed checksum); none when the seed configuration files changed since.
+    unchanged: list[str]  # seeds neither reloaded nor re-tested in this run
+    reason: str | None  # why every seed is loaded and tested; None when some are skipped
+
+
+def seed_plan(
+    target: Path, db_path: Path, full_refresh: bool = False, root: Path | None = None
+) -> SeedPlan:
+    """Return the seeds this run may skip: those unchanged since the last successful build.
+
+    A seed is unchanged when its file's checksum is the one in the recorded manifest of
+    the last successful build of this warehouse (dbt's own seed checksum). Every seed is
+    loaded when there is no record, when that build was on another warehouse file, when a
+    seed table is missing, when the seed configuration files changed, on --full-refresh
+    and on a full check (HEALTH_FULL_CHECK=1).
     """
+    root = root or project_dir()
     state = target / LAST_SUCCESS_DIR
+    if full_refresh:
+        return SeedPlan([], "--full-refresh")
+    if full_check_requested():
+        return SeedPlan([], "HEALTH_FULL_CHECK")
     try:
         manifest = json.loads((state / "manifest.json").read_text())
         recorded = json.loads((state / "warehouse.json").read_text())
     except (OSError, ValueError):
-        return []
+        return SeedPlan([], "no successful build recorded")
+    if recorded.get("duckdb_path") != str(db_path.resolve()):
+        return SeedPlan([], "the last successful build was on another warehouse")
+    if not _seeds_loaded(db_path, _seed_relations(manifest)):
+        return SeedPlan([], "a seed table is missing from the warehouse")
     if recorded.get("seed_config") != {f: _file_sha256(root / f) for f in SEED_CONFIG_FILES}:
-        return []
-    unchanged = []
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "seed":
-            continue
-        checksum = node.get("checksum", {}).get("checksum")
-        if checksum and _file_sha256(root / node["original_file_path"]) == checksum:
-            unchanged.append(node["name"])
-    return sorted(unchanged)
+        return SeedPlan([], "the seed configuration changed")
+    unchanged = sorted(
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "seed"
+        and (checksum := node.get("checksum", {}).get("checksum"))
+        and checksum == _file_sha256(root / node["original_file_path"])
+    )
+    return SeedPlan(unchanged, None if unchanged else "every seed changed")
 
 
 def plan_build(
     target: Path, db_path: Path, full_refresh: bool = False, root: Path | None = None
 ) -> list[str]:
-    """Return the `dbt build` arguments of a run: build_args, minus unchanged seeds.
-
-    A daily run skips the seeds that are unchanged since the last successful build, and
-    the tests on those seeds only (`--indirect-selection cautious`: a test is left out
-    when all its parents are; tests of models reading a seed still run). A changed seed
-    is loaded and its tests run before any model that reads it (dbt build order).
-    """
-    args = build_args(full_refresh)
-    if seed_skip_reason(target, db_path, full_refresh) is not None:
-        return args
-    unchanged = unchanged_seeds(target, root or project_dir())
-    if not unchanged:
-        return args
-    return [*args, "--exclude", *unchanged, "--indirect-selection", "cautious"]
+    """Return the `dbt build` arguments of a run: build_args, minus unchanged seeds."""
+    return build_args(full_refresh, seed_plan(target, db_path, full_refresh, root).unchanged)
 
 
 def record_success(target: Path, db_path: Path, root: Path | None = None) -> None:

@@ -42,40 +42,42 @@ def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
     con = duckdb.connect(str(db))
     con.execute("create schema config; create table config.health_bands as select 1 as x")
     con.close()
-    assert project.seed_skip_reason(target, db) == "no successful build recorded"
+    assert project.seed_plan(target, db, root=target).reason == "no successful build recorded"
     _write_state(target, db, [("config", "health_bands")])
-    assert project.seed_skip_reason(target, db) is None
+    assert project.seed_plan(target, db, root=target).reason is None
     args = project.plan_build(target, db, root=target)
     assert args[args.index("--exclude") + 1:] == [
         "health_bands", "--indirect-selection", "cautious",
     ]
     (target / "seeds" / "health_bands.csv").write_text("x\n2\n")  # changed: loaded again
     assert "--exclude" not in project.plan_build(target, db, root=target)
-    assert project.seed_skip_reason(target, db, full_refresh=True) == "--full-refresh"
+    assert project.seed_plan(target, db, full_refresh=True, root=target).reason == "--full-refresh"
     assert "--exclude" not in project.plan_build(target, db, full_refresh=True, root=target)
     monkeypatch.setenv("HEALTH_FULL_CHECK", "1")
-    assert project.seed_skip_reason(target, db) == "HEALTH_FULL_CHECK"
+    assert project.seed_plan(target, db, root=target).reason == "HEALTH_FULL_CHECK"
     monkeypatch.delenv("HEALTH_FULL_CHECK")
     other = tmp_path / "other.duckdb"
     duckdb.connect(str(other)).close()
-    assert project.seed_skip_reason(target, other) == (
+    assert project.seed_plan(target, other, root=target).reason == (
         "the last successful build was on another warehouse"
     )
     _write_state(target, db, [("config", "health_bands"), ("config", "health_weights")])
-    assert project.seed_skip_reason(target, db) == "a seed table is missing from the warehouse"
+    assert project.seed_plan(target, db, root=target).reason == (
+        "a seed table is missing from the warehouse"
+    )
     project.forget_success(target)
-    assert project.seed_skip_reason(target, db) == "no successful build recorded"
+    assert project.seed_plan(target, db, root=target).reason == "no successful build recorded"
 
 
 def test_daily_run_skips_unchanged_seeds_and_tests_a_changed_one(small_copy: Warehouse) -> None:
     wh, target = small_copy, small_copy.root / "target"
     # no record yet: every seed is loaded and tested
-    assert project.seed_skip_reason(target, wh.db) is not None
+    assert project.seed_plan(target, wh.db, root=wh.root).reason is not None
     wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
     project.record_success(target, wh.db, wh.root)
 
     # nothing changed: no seed and no seed-only test runs; tests on models reading seeds do
-    assert project.seed_skip_reason(target, wh.db) is None
+    assert project.seed_plan(target, wh.db, root=wh.root).reason is None
     wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
     nodes = _nodes(wh.run_results())
     assert not [n for n in nodes if n.startswith("seed.")]
