@@ -79,7 +79,8 @@
 
         select
             {{ label_column ~ ' as source_label' if label_column else "'' as source_label" }},
-            max(source_checked_at) as watermark
+            max(source_checked_at) as watermark,
+            max(inputs_version) as inputs_version
         from {{ this }}
         group by 1
 
@@ -88,8 +89,7 @@
     run_scope as (
 
         select coalesce(
-            (select max(stored_rows.inputs_version) from {{ this }} as stored_rows)
-            <> current_inputs.inputs_version,
+            (select max(stored.inputs_version) from stored) <> current_inputs.inputs_version,
             true
         ) as is_rebuild
         from current_inputs
