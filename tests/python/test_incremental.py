@@ -29,11 +29,7 @@ CHECKED = {
     "base_crm__subscription_events_checked": "subscription_event_id",
 }
 # the incremental prep tables, without the columns that record when a row was written
-PREP = {
-    "int_tickets_attributed": "ticket_id",
-    "int_survey_responses_attributed": "response_id",
-    "int_interactions_unioned": "interaction_source, interaction_id",
-}
+PREP = ("int_tickets_attributed", "int_survey_responses_attributed", "int_interactions_unioned")
 PREP_VOLATILE = "exclude (source_checked_at, refreshed_at)"
 DAILY = (
     "select account_id, activity_date, event_count, active_user_count "
