@@ -322,6 +322,8 @@ def run_step(
     except NotifyError as exc:
         echo(f"notifications: {exc}")
         return EXIT_CONFIG
+    if dry_run:
+        return EXIT_OK
     for line in report.lines():
         echo(line)
     return EXIT_DELIVERY_FAILED if report.failed else EXIT_OK

@@ -502,3 +502,15 @@ def test_run_sends_nothing_when_the_build_fails(
     assert code == 1
     assert "notifications" not in capsys.readouterr().out
     assert task_files(tmp_path / "tasks") == []
+
+
+def test_dry_run_sends_and_records_nothing(env, warehouse: Path, tmp_path: Path, capsys):
+    alerts = mart_alerts(warehouse)
+    env(TASKS_DIR=tmp_path / "tasks")
+    assert cli.main(["notify", "--dry-run"]) == notify.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith(f"notifications (dry run): tasks would send {len(alerts)} alerts")
+    assert len(out.splitlines()) == 1
+    assert task_files(tmp_path / "tasks") == []
+    assert query(warehouse, "select count(*) from information_schema.schemata "
+                 "where schema_name = 'ops'")[0][0] == 0
