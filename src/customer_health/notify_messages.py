@@ -73,8 +73,8 @@ def alert_text(alert: Alert) -> str:
         f"{subject(alert)} [{alert.get('severity')}] - account {alert['account_id']}, "
         f"alert of {alert['alert_date']}",
         f"  score {alert.get('health_score')} ({_signed(alert.get('score_change'))} "
-        f"from {'n/a' if previous is None else previous}, band {alert.get('previous_band')}"
-        f" -> {alert.get('band')})",
+        f"from {'n/a' if previous is None else previous}; band before: "
+        f"{alert.get('previous_band')})",
         f"  driver: {alert.get('driver_criterion')}"
         + (f" - {alert['driver_evidence']}" if alert.get("driver_evidence") else ""),
         f"  action for {alert.get('owner_role')} ({alert.get('action_channel')}, due "
