@@ -234,11 +234,11 @@ def _channels(
     return channels
 
 
-def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+def _connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not db_path.exists():
         raise NotifyError(f"warehouse {db_path} not found: run `customer-health run` first")
     try:
-        con = duckdb.connect(str(db_path))
+        con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise NotifyError(
@@ -267,7 +267,7 @@ def deliver(
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     report = StepReport()
-    con = _connect(db_path)
+    con = _connect(db_path, read_only=dry_run)
     try:
         if not dry_run:
             notify_ledger.ensure_table(con)

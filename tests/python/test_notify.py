@@ -409,7 +409,9 @@ def test_no_built_warehouse_is_one_clear_line(env, tmp_path: Path, monkeypatch, 
     assert code == notify.EXIT_CONFIG and "marts.health_alerts not found" in out
 
 
-def test_email_role_without_recipients_fails_and_waits(env, warehouse: Path, smtp, capsys):
+def test_email_role_without_recipients_fails_and_waits(
+    env, warehouse: Path, tmp_path: Path, smtp, capsys
+) -> None:
     recorder, port = smtp
     alerts = mart_alerts(warehouse)
     n_csm = sum(1 for a in alerts if a["owner_role"] == "csm")
@@ -422,8 +424,15 @@ def test_email_role_without_recipients_fails_and_waits(env, warehouse: Path, smt
             "HEALTH_NOTIFY_EMAIL_TO_SUPPORT_LEAD or HEALTH_NOTIFY_EMAIL_TO") in out
     assert [rcpts for rcpts, _ in recorder.messages] == [["csm@example.test"]]
 
+    # a run without the e-mail channel says that its failed deliveries wait
+    env(SMTP_HOST=None, TASKS_DIR=tmp_path / "tasks")
+    code, out = run_notify(capsys)
+    assert code == notify.EXIT_OK
+    assert (f"notifications: {len(alerts) - n_csm} failed deliveries on channel email wait "
+            "in ops.alert_deliveries: the channel is not configured in this run") in out
+
     # once configured, the waiting ones go, the csm ones do not go again
-    env(EMAIL_TO="team@example.test")
+    env(SMTP_HOST="127.0.0.1", TASKS_DIR=None, EMAIL_TO="team@example.test")
     code, out = run_notify(capsys)
     assert code == notify.EXIT_OK
     assert f"email: {len(alerts) - n_csm} sent ({len(alerts) - n_csm} after an earlier" in out
@@ -514,3 +523,25 @@ def test_dry_run_sends_and_records_nothing(env, warehouse: Path, tmp_path: Path,
     assert task_files(tmp_path / "tasks") == []
     assert query(warehouse, "select count(*) from information_schema.schemata "
                  "where schema_name = 'ops'")[0][0] == 0
+
+
+def test_warehouse_in_use_is_one_clear_line(env, warehouse: Path, tmp_path: Path, capsys):
+    import sys
+
+    env(TASKS_DIR=tmp_path / "tasks")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+         "print('open', flush=True); time.sleep(60)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        code, out = run_notify(capsys)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == notify.EXIT_CONFIG
+    assert out.strip() == (f"notifications: warehouse {warehouse} is in use by another process "
+                           "(a build running?): run `customer-health notify` again when it has "
+                           "finished")
+    assert task_files(tmp_path / "tasks") == []
