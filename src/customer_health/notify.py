@@ -336,6 +336,7 @@ def after_build(root: Path, db_path: Path) -> int:
     and the run ends with EXIT_DELIVERY_FAILED (a scheduler sees it), and the next run
     sends it again.
     """
+    print()
     code = run_step(root, db_path)
     if code != EXIT_OK:
         print(
