@@ -1,4 +1,4 @@
-"""Command line: `customer-health run | generate | summary | lint | evaluate | bench`."""
+"""Command line: `customer-health run | generate | summary | notify | lint | evaluate | bench`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import bench, project, summary
+from customer_health import bench, notify, project, summary
 
 
 def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
@@ -106,7 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not marts_report.success:
         print("Great Expectations: the marts suite failed (see the report above).", file=sys.stderr)
         return 1
-    return 0
+    # alert notifications, after a green build only (customer_health.notify): a failed
+    # delivery leaves the build green and ends the run with notify.EXIT_DELIVERY_FAILED
+    return notify.after_build(root, db_path)
 
 
 def _validate_stage(root: Path, db_path: Path, stage: str):
@@ -136,6 +138,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """Print the summary of the built warehouse."""
     print(summary.render(project.duckdb_path()))
     return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Send the alerts not delivered before to the configured channels."""
+    root = project.project_dir()
+    return notify.run_step(root, project.duckdb_path(root), dry_run=args.dry_run)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -200,6 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--as-of", help="scoring date (default: last usage day - horizon)")
     ev.add_argument("--json", help="also write the result to this JSON file")
     ev.set_defaults(func=cmd_evaluate)
+
+    notify_parser = sub.add_parser(
+        "notify",
+        help="send new alerts to the configured channels (webhook, e-mail, tasks file)",
+        description="Send the alerts of marts.health_alerts not delivered before to each "
+        "configured channel, and retry failed deliveries. Exit 0: all delivered (or no channel "
+        "configured); 2: configuration error or no built warehouse; 4: a delivery failed "
+        "(recorded in ops.alert_deliveries, sent again on the next run).",
+    )
+    notify.add_arguments(notify_parser)
+    notify_parser.set_defaults(func=cmd_notify)
 
     val = sub.add_parser("validate", help="Great Expectations suites (raw or marts)")
     val.add_argument("rest", nargs=argparse.REMAINDER)
