@@ -110,8 +110,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         as_of = _parse_as_of(args.as_of)
     except ValueError as exc:
-        print(f"customer-health run: --as-of {args.as_of!r}: {exc} (expected YYYY-MM-DD)",
-              file=sys.stderr)
+        what = f"--as-of {args.as_of!r}" if args.as_of else project.TEST_CLOCK_ENV
+        print(f"customer-health run: {what}: {exc} (expected YYYY-MM-DD)", file=sys.stderr)
         return EXIT_USAGE
     try:
         with runlock.hold(db_path) as lock_fd:

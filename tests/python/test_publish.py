@@ -21,10 +21,11 @@ from customer_health import publish, runlock
 
 from conftest import Warehouse
 
-# A reader of the published outputs: `duckdb` keeps one read-only connection open the
-# whole time ("held") and opens a new one each round ("fresh"); `parquet` resolves the
-# `parquet` symlink once per round and reads every mart of that set. One JSON line per
-# read: per mart its rows, latest score_date and config_versions on that date.
+# A reader of the published outputs: `held` keeps one read-only connection open the
+# whole time; `fresh` opens a new one each round (its own process: DuckDB shares one
+# database instance per path within a process); `parquet` resolves the `parquet`
+# symlink once per round and reads every mart of that set. One JSON line per read: per
+# mart its rows, latest score_date and config_versions on that date.
 READER = r"""
 import json, os, sys, time
 import duckdb
@@ -49,21 +50,19 @@ def read(con, marts, relation):
         seen[mart] = {"rows": rows, "date": latest, "versions": config}
     return seen
 
-held = duckdb.connect(db_path, read_only=True) if mode == "duckdb" else None
+held = duckdb.connect(db_path, read_only=True) if mode == "held" else None
 with open(log, "w") as out:
     while not os.path.exists(stop):
         rounds = []
         try:
-            if mode == "duckdb":
-                for kind in ("held", "fresh"):
-                    con = held if kind == "held" else duckdb.connect(db_path, read_only=True)
-                    marts = [r[0] for r in con.execute(
-                        "select table_name from information_schema.tables "
-                        "where table_schema = 'marts' order by 1").fetchall()]
-                    rounds.append({"kind": kind, "marts": read(
-                        con, marts, lambda m: f"marts.{m}")})
-                    if kind == "fresh":
-                        con.close()
+            if mode in ("held", "fresh"):
+                con = held or duckdb.connect(db_path, read_only=True)
+                marts = [r[0] for r in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'marts' order by 1").fetchall()]
+                rounds.append({"kind": mode, "marts": read(con, marts, lambda m: f"marts.{m}")})
+                if con is not held:
+                    con.close()
             else:
                 folder = os.path.realpath(os.path.join(out_dir, "parquet"))
                 with open(os.path.join(folder, "_manifest.json")) as f:
@@ -83,13 +82,13 @@ with open(log, "w") as out:
 
 
 def start_readers(out_dir: Path) -> dict:
-    """Start one DuckDB reader and one Parquet reader on a publication folder."""
+    """Start the readers (held, fresh, parquet) on a publication folder."""
     script = out_dir.parent / "reader.py"
     script.write_text(READER)
     stop = out_dir.parent / "readers.stop"
     stop.unlink(missing_ok=True)
     procs = {}
-    for mode in ("duckdb", "parquet"):
+    for mode in ("held", "fresh", "parquet"):
         log = out_dir.parent / f"reader_{mode}.jsonl"
         procs[mode] = (subprocess.Popen(
             [sys.executable, str(script), mode, str(out_dir), str(stop), str(log)],
