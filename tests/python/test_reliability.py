@@ -303,6 +303,31 @@ def test_empty_table_and_castable_text_build(tiny_raw: Warehouse, tmp_path: Path
     assert warehouse.scalar("select count(*) from marts.health_score where band is not null") >= 15
 
 
+def test_working_warehouse_open_elsewhere_exits_75(tiny_raw: Warehouse, tmp_path: Path) -> None:
+    """A program holding the working file open (a BI tool on the wrong file): exit 75 with
+    the reason, before anything runs, instead of DuckDB's lock error from inside dbt."""
+    warehouse = drifted(tiny_raw, tmp_path)
+    holder = duckdb.connect(str(warehouse.db), read_only=True)
+    try:
+        result = run_preflight_cli(warehouse)
+    finally:
+        holder.close()
+    assert result.returncode == runlock.LOCKED_EXIT_CODE, result.stdout + result.stderr
+    assert f"the warehouse {warehouse.db} is open in another process" in result.stderr
+    assert "Traceback" not in result.stderr and "preflight" not in result.stdout
+
+
+def test_bad_scoring_date_is_one_line_and_exit_2(tiny_raw: Warehouse) -> None:
+    result = subprocess.run(
+        cli_command("--as-of", "2026-13-01"), cwd=tiny_raw.root,
+        env=cli_env(tiny_raw, now=None), text=True, capture_output=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "customer-health run: --as-of '2026-13-01': month must be in 1..12 (expected YYYY-MM-DD)"
+    )
+
+
 # -- overlapping runs ---------------------------------------------------------------
 
 
@@ -426,6 +451,11 @@ def crashed(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) ->
     the time-zone test's run)."""
     warehouse = refresh_copy(small_built, tmp_path_factory.mktemp("crash") / "b")
     seed_parse_cache(warehouse)
+    # the record small_built's build would have left (its manifest, this warehouse): the
+    # killed run starts from a recorded success and skips the unchanged seeds
+    target = warehouse.root / "target"
+    shutil.copyfile(small_built.root / "target" / "manifest.json", target / "manifest.json")
+    project.record_success(target, warehouse.db, warehouse.root)
     before = _published_state(warehouse)
     proc = subprocess.Popen(
         cli_command(), cwd=warehouse.root, env=cli_env(warehouse), text=True,
@@ -453,6 +483,7 @@ def test_killed_build_publishes_nothing_and_keeps_no_seed_state(crashed: Crash) 
     assert crashed.killed_after, "the build finished before any mart was rebuilt:\n" + (
         crashed.killed_output[-3000:])
     assert crashed.killed_returncode == -signal.SIGKILL
+    assert re.search(r"seeds: \d+ unchanged, skipped", crashed.killed_output)
     # readers still see the publication made before the refresh, untouched
     assert crashed.published_after_kill == crashed.published_before
     # the last-success record was dropped before dbt started: nothing may be skipped
