@@ -77,7 +77,7 @@ with open(log, "w") as out:
         for item in rounds:
             out.write(json.dumps(item, default=str) + "\n")
         out.flush()
-        time.sleep(0.05)
+        time.sleep(0.25)
 """
 
 
