@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import bench, notify, project, summary
+from customer_health import bench, notify, project, runlock, summary
 
 
 def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
@@ -71,15 +72,77 @@ def ensure_demo_warehouse(db_path: Path, mode: str, as_of: dt.date) -> tuple[str
     )
 
 
+# Exit codes of `customer-health run` (README, "Reliability"): a scheduler can rely on them.
+EXIT_OK = 0
+EXIT_FAILED = 1  # dbt build failed (or was killed), or the marts suite failed: nothing published
+EXIT_USAGE = 2  # a bad argument
+EXIT_PREFLIGHT = 3  # the raw tables break the raw contract: no model ran
+EXIT_BUSY = runlock.LOCKED_EXIT_CODE  # 75: another run, or another process, holds the warehouse
+
+
+def _parse_as_of(text: str | None) -> dt.date:
+    """The scoring date of --as-of, else the default (yesterday UTC)."""
+    if not text:
+        return project.default_as_of_date()
+    return dt.date.fromisoformat(text)
+
+
+def _warehouse_busy(db_path: Path) -> str | None:
+    """Why the warehouse cannot be written now (another process has it open), or None."""
+    if not db_path.exists():
+        return None
+    try:
+        duckdb.connect(str(db_path)).close()
+    except duckdb.IOException as exc:
+        first = str(exc).splitlines()[0]
+        return (f"the warehouse {db_path} is open in another process ({first}); close it "
+                "(BI tools read the published copy, not the working warehouse) and retry")
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Generate the demo if needed, run dbt build, print the summary."""
+    """Generate the demo if needed, check raw, dbt build, validate, publish, print the summary.
+
+    One run at a time per warehouse (runlock); exit codes EXIT_*.
+    """
     root = project.project_dir()
     db_path = project.duckdb_path(root)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else project.default_as_of_date()
+    try:
+        as_of = _parse_as_of(args.as_of)
+    except ValueError as exc:
+        what = f"--as-of {args.as_of!r}" if args.as_of else project.TEST_CLOCK_ENV
+        print(f"customer-health run: {what}: {exc} (expected YYYY-MM-DD)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with runlock.hold(db_path) as lock_fd:
+            return _run_locked(args, root, db_path, as_of, lock_fd)
+    except runlock.RunLocked as exc:
+        print(f"customer_health: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_locked(
+    args: argparse.Namespace, root: Path, db_path: Path, as_of: dt.date, lock_fd: int
+) -> int:
+    """The body of `run`, while this process holds the run lock."""
+    from customer_health import preflight, publish
+
     print(f"customer_health: warehouse {db_path}, scoring date {as_of}")
+    busy = _warehouse_busy(db_path)
+    if busy:
+        print(f"customer_health: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     demo_mode = os.environ.get("HEALTH_DEMO", "auto")
     message, generated = ensure_demo_warehouse(db_path, demo_mode, as_of)
     print(message)
+    try:
+        checked = preflight.check(db_path, root)
+    except preflight.ContractError as exc:
+        print(f"customer_health: the raw contract is malformed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(preflight.render(checked), file=sys.stdout if checked.ok else sys.stderr)
+    if not checked.ok:
+        return EXIT_PREFLIGHT
     raw_report = _validate_stage(root, db_path, "raw")
     # a regenerated demo replaced every raw table: the incremental models start over
     full_refresh = args.full_refresh or generated
@@ -89,13 +152,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                        else f"{len(seeds.unchanged)} unchanged, skipped (state of the last "
                        "successful build)"))
     dbt_args = project.build_args(full_refresh, seeds.unchanged)
+    # The record lives only from a green build to the start of the next one: a build
+    # killed part-way (even with this process) leaves none, so the next run loads and
+    # tests every seed rather than trusting tables the killed build may have touched.
+    project.forget_success(target)
     started = time.perf_counter()
     try:
-        project.run_dbt(dbt_args, root, db_path, as_of=as_of)
+        project.run_dbt(dbt_args, root, db_path, as_of=as_of, pass_fds=(lock_fd,))
     except subprocess.CalledProcessError as exc:
-        project.forget_success(target)
-        print(f"dbt build failed (exit {exc.returncode}); see the messages above.", file=sys.stderr)
-        return exc.returncode or 1
+        how = (f"was killed by signal {signal.Signals(-exc.returncode).name}"
+               if exc.returncode < 0 else f"failed (exit {exc.returncode})")
+        print(f"dbt build {how}; see the messages above (logs/dbt.log). Nothing was "
+              "published: readers keep the previous publication.", file=sys.stderr)
+        return EXIT_FAILED
     project.record_success(target, db_path, root)
     print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
     marts_report = _validate_stage(root, db_path, "marts")
@@ -104,10 +173,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if raw_report.failures():
         print("Raw data: some checks failed, see the raw report.", file=sys.stderr)
     if not marts_report.success:
-        print("Great Expectations: the marts suite failed (see the report above).", file=sys.stderr)
-        return 1
-    # alert notifications, after a green build only (customer_health.notify): a failed
-    # delivery leaves the build green and ends the run with notify.EXIT_DELIVERY_FAILED
+        print("Great Expectations: the marts suite failed (see the report above); nothing "
+              "was published.", file=sys.stderr)
+        return EXIT_FAILED
+    out_dir = publish.publish_dir(root)
+    try:
+        publication = publish.publish(
+            db_path, out_dir, publish.marts_from_manifest(target / "manifest.json")
+        )
+    except publish.PublishError as exc:
+        print(f"customer_health: {exc}; readers keep the previous publication.",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"published {len(publication.rows)} marts to {out_dir} ({publish.DUCKDB_NAME}, "
+          f"{publish.PARQUET_LINK}/ -> {publication.parquet_dir.name})")
+    # alert notifications, after a green build and publication only (customer_health.notify):
+    # a failed delivery leaves the build green and ends the run with notify.EXIT_DELIVERY_FAILED
     return notify.after_build(root, db_path)
 
 

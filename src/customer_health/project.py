@@ -36,9 +36,33 @@ def duckdb_path(root: Path | None = None) -> Path:
     return path if path.is_absolute() else root / path
 
 
+# Test-only clock: an ISO-8601 instant with its offset (e.g. 2026-07-02T01:30:00+00:00)
+# that utc_now returns instead of the system clock (tests/python/test_reliability.py).
+TEST_CLOCK_ENV = "HEALTH_TEST_NOW"
+
+
+def utc_now() -> dt.datetime:
+    """Return the current instant as an aware UTC datetime, whatever the host's time zone.
+
+    `HEALTH_TEST_NOW` (testing only) replaces the system clock; a value without an
+    offset is read as UTC.
+    """
+    fake = os.environ.get(TEST_CLOCK_ENV, "").strip()
+    if not fake:
+        return dt.datetime.now(dt.UTC)
+    instant = dt.datetime.fromisoformat(fake)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(dt.UTC)
+
+
 def default_as_of_date() -> dt.date:
-    """Return yesterday in UTC, the default scoring date (as macros/run_settings/as_of_date.sql)."""
-    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    """Return yesterday in UTC, the default scoring date (as macros/run_settings/as_of_date.sql).
+
+    The date of the UTC instant, never the host's local date: at 22:30 in Sao Paulo
+    (01:30 UTC the next day) the default is the UTC yesterday.
+    """
+    return utc_now().date() - dt.timedelta(days=1)
 
 
 def venv_executable(name: str) -> str:
@@ -65,7 +89,12 @@ def dbt_env(
     env = dict(os.environ)
     env["DBT_PROFILES_DIR"] = str(root / "profiles")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    env["HEALTH_DUCKDB_PATH"] = str(db_path or duckdb_path(root))
+    path = Path(db_path or duckdb_path(root)).resolve()
+    # relative to the project (dbt runs there) when inside it: the profile then reads the
+    # same path in every copy of the project and dbt keeps its parse cache
+    env["HEALTH_DUCKDB_PATH"] = (
+        str(path.relative_to(root.resolve())) if path.is_relative_to(root.resolve()) else str(path)
+    )
     if as_of is not None:
         env["HEALTH_AS_OF_DATE"] = as_of.isoformat()
     return env
@@ -225,8 +254,13 @@ def run_dbt(
     db_path: Path | None = None,
     capture: bool = False,
     as_of: dt.date | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run one dbt command in the project; raises CalledProcessError when dbt fails."""
+    """Run one dbt command in the project; raises CalledProcessError when dbt fails.
+
+    pass_fds are file descriptors dbt inherits: the run lock (runlock.hold), so the lock
+    is held until dbt has exited even when the process that started it was killed.
+    """
     root = root or project_dir()
     return subprocess.run(
         dbt_command(args, root),
@@ -235,4 +269,5 @@ def run_dbt(
         check=True,
         text=True,
         capture_output=capture,
+        pass_fds=pass_fds,
     )
