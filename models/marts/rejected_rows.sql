@@ -31,7 +31,9 @@
     'usage_events': [],
     'survey_responses': [
         ('is_unknown_ticket', 'unknown_ticket', "'ticket_id ' || ticket_id || ' is not an accepted ticket; set to null'"),
-        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
+        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is reached through ' || case when account_id is null then 'the ticket' else 'account_id' end || ')'"),
+        ('is_contact_conflict', 'account_conflict', "'contact ' || contact_id || ' belongs to account ' || contact_account_id || ', not ' || account_id || '; account_id wins, contact_id set to null'"),
+        ('is_ticket_conflict', 'account_conflict', "'ticket ' || ticket_id || ' belongs to account ' || ticket_account_id || ', not ' || coalesce(account_id, contact_account_id) || '; ' || case when account_id is null then 'the contact account' else 'account_id' end || ' wins, ticket_id set to null'"),
     ],
     'touchpoints': [
         ('is_missing_type', 'unknown_value', "'touchpoint_type is empty; set to other'"),
