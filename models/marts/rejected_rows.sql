@@ -16,7 +16,9 @@
         ('is_negative_amount', 'negative_amount', "'arr ' || cast(arr_amount as " ~ ts ~ ") || ' is negative; set to null'"),
     ],
     'contacts': [],
-    'subscription_events': [],
+    'subscription_events': [
+        ('is_sign_contradiction', 'sign_contradicts_type', "event_type || ' with mrr_delta ' || cast(mrr_delta_amount as " ~ ts ~ ") || ': the sign contradicts the type; counted as ' || event_type || ', mrr_delta set to null'"),
+    ],
     'tickets': [
         ('is_response_before_creation', 'response_before_creation', "'first_response_at before created_at; set to null'"),
         ('is_solved_before_creation', 'solved_before_creation', "'solved_at before created_at; set to null'"),
