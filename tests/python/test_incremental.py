@@ -6,7 +6,9 @@ The small portfolio is built at D. Two loads follow, each a later `_loaded_at`:
 - load 2 (scored at D+1): that account, a new day of events, a new version of an old event
   (moved to another day), an exact copy of an old event, a late event for an old day, an
   event in the future, two identical keyless rows, a new version of an open ticket (now
-  solved), and a survey answer and a renewal of the new account.
+  solved), and a survey answer and a renewal of the new account; post-ticket survey answers
+  (ticket_id only) loaded in load 1, one about a ticket that arrives in load 2, one about a
+  ticket that moves to the new account in load 2.
 After each incremental run the checked rows of every incremental raw table, staging, the
 daily aggregates and the scores must equal a full refresh of a copy with the same raw data.
 """
@@ -109,7 +111,31 @@ def test_incremental_usage_staging_equals_full_refresh(
             timestamp '{D} 09:00:00' as occurred_at, {load_1} as _loaded_at
         """,
     )
+    # post-ticket answers carrying only ticket_id: one about a ticket not delivered yet, one
+    # about a ticket that will move to another account in load 2
+    moving_ticket, moving_from = wh.query(
+        "select ticket_id, account_id from staging.stg_helpdesk__tickets "
+        "where account_id is not null order by ticket_id limit 1"
+    )[0]
+    wh.execute(
+        f"""
+        insert into raw.survey_responses by name
+        select * from (values
+            ('resp_wait', 'tkt_late', timestamp '{D} 08:00:00', {load_1}),
+            ('resp_follow', '{moving_ticket}', timestamp '{D} 08:00:00', {load_1})
+        ) as t(response_id, ticket_id, responded_at, _loaded_at)
+        cross join (select 'csat' as survey_type, 4 as score)
+        """
+    )
     wh.build(D)
+    assert wh.scalar(
+        "select rejection_reason from staging.base_surveys__survey_responses_checked "
+        "where response_id = 'resp_wait'"
+    ) == "unknown_ticket"
+    assert wh.scalar(
+        "select account_id from intermediate.int_survey_responses_attributed "
+        "where response_id = 'resp_follow'"
+    ) == moving_from
     assert wh.scalar(
         "select rejection_reason from staging.base_product__usage_events_checked "
         "where event_id = 'evt_early'"
@@ -187,6 +213,18 @@ def test_incremental_usage_staging_equals_full_refresh(
             {loaded} as _loaded_at)
         from raw.tickets where ticket_id = '{open_ticket}'
         """,
+        # the ticket the waiting answer is about arrives; the other ticket moves account
+        f"""
+        insert into raw.tickets by name
+        select 'tkt_late' as ticket_id, '{old_account}' as account_id,
+            timestamp '{D} 06:00:00' as created_at, 'open' as status, 'question' as category,
+            'normal' as priority, {loaded} as _loaded_at
+        """,
+        f"""
+        insert into raw.tickets by name
+        select * replace ('acc_late' as account_id, {loaded} as _loaded_at)
+        from raw.tickets where ticket_id = '{moving_ticket}'
+        """,
         f"""
         insert into raw.touchpoints by name
         select 'tp_next' as touchpoint_id, '{old_account}' as account_id,
@@ -234,6 +272,11 @@ def test_incremental_usage_staging_equals_full_refresh(
     assert wh.query(
         "select status from staging.stg_helpdesk__tickets where ticket_id = ?", [open_ticket]
     ) == [("solved",)]
+    # the answer whose ticket arrived is accepted; the other follows its ticket's new account
+    assert dict(wh.query(
+        "select response_id, account_id from intermediate.int_survey_responses_attributed "
+        "where response_id in ('resp_wait', 'resp_follow')"
+    )) == {"resp_wait": old_account, "resp_follow": "acc_late"}
     # the day the old version left no longer counts it
     moved_day_count = wh.scalar(
         "select coalesce(sum(event_count), 0) from intermediate.int_usage_daily_aggregated "

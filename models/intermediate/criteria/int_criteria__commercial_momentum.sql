@@ -77,8 +77,7 @@ accounts as (
 
 ),
 
--- each event's value, scaled by the size of the change when the seed says so
--- (12 x |mrr_delta| is the change in ARR); an exact decimal
+-- each event's size factor: 12 x |mrr_delta| is the change in ARR
 weighted_events as (
 
     select
@@ -86,37 +85,23 @@ weighted_events as (
         subscription_events.event_type,
         subscription_events.occurred_date,
         event_values.needs_engagement_backing,
-        cast(
-            event_values.event_value * case
-                when event_values.is_size_weighted
-                    and subscription_events.mrr_delta_amount is not null
-                    and accounts.arr_amount > 0
-                    then least(
-                        round(
-                            12 * abs(subscription_events.mrr_delta_amount)
-                            / accounts.arr_amount / {{ reference_share }}, 4
-                        ),
+        event_values.event_value,
+        case
+            when
+                event_values.is_size_weighted
+                and subscription_events.mrr_delta_amount is not null
+                and accounts.arr_amount > 0
+                then least(
+                        round(12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / {{ reference_share }}, 4),
                         {{ max_factor }}
                     )
-                else 1
-            end
-            as {{ dbt.type_numeric() }}
-        ) as event_value
+            else 1
+        end as size_factor
     from subscription_events
     inner join event_values
         on subscription_events.event_type = event_values.event_type
     left join accounts
         on subscription_events.account_id = accounts.account_id
-
-),
-
-engagement as (
-
-    select
-        account_id,
-        score_date,
-        raw_value as engagement_points
-    from {{ ref('int_criteria__engagement') }}
 
 ),
 
@@ -130,8 +115,10 @@ account_days as (
         occurred_date as day_date,
         false as is_score_date,
         count(*) as event_count,
-        sum(case when needs_engagement_backing then 0 else event_value end) as plain_value,
-        sum(case when needs_engagement_backing then event_value else 0 end) as backed_value,
+        sum(case when needs_engagement_backing then 0 else cast(event_value * size_factor as {{ dbt.type_numeric() }}) end)
+            as plain_value,
+        sum(case when needs_engagement_backing then cast(event_value * size_factor as {{ dbt.type_numeric() }}) else 0 end)
+            as backed_value,
         sum(case when event_type = 'renewal' then 1 else 0 end) as renewal_count,
         sum(case when event_type = 'expansion' then 1 else 0 end) as expansion_count,
         sum(case when event_type = 'contraction' then 1 else 0 end) as contraction_count,

@@ -22,8 +22,8 @@ final as (
         subscription_event_id,
         account_id,
         event_type,
-        case when is_sign_contradiction then null else mrr_delta_amount end as mrr_delta_amount,
-        occurred_at
+        occurred_at,
+        case when is_sign_contradiction then null else mrr_delta_amount end as mrr_delta_amount
     from checked
 
 )

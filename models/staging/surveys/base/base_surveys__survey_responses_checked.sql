@@ -100,11 +100,11 @@ ranked as (
 
     select
         deduplicated.*,
+        contacts.account_id as contact_account_id,
+        tickets.account_id as ticket_account_id,
         accounts.account_id is not null as is_known_account,
         contacts.contact_id is not null as is_known_contact,
-        tickets.ticket_id is not null as is_known_ticket,
-        contacts.account_id as contact_account_id,
-        tickets.account_id as ticket_account_id
+        tickets.ticket_id is not null as is_known_ticket
     from deduplicated
     left join accounts
         on deduplicated.account_id = accounts.account_id
