@@ -105,6 +105,16 @@ weighted_events as (
 
 ),
 
+engagement as (
+
+    select
+        account_id,
+        score_date,
+        raw_value as engagement_points
+    from {{ ref('int_criteria__engagement') }}
+
+),
+
 -- per account and day: event values split into those that need engagement
 -- backing (scaled by the score date's backing factor later) and the rest,
 -- and the account's score dates, in one stream
