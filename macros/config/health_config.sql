@@ -39,6 +39,12 @@
             {%- do problems.append("var " ~ name ~ " must be a whole number of days >= 1, got " ~ var(name)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if not ((var('commercial_size_reference_share') | float) > 0) -%}
+        {%- do problems.append("var commercial_size_reference_share must be a share of ARR above 0, got " ~ var('commercial_size_reference_share')) -%}
+    {%- endif -%}
+    {%- if not ((var('commercial_size_max_factor') | float) >= 1) -%}
+        {%- do problems.append("var commercial_size_max_factor must be >= 1, got " ~ var('commercial_size_max_factor')) -%}
+    {%- endif -%}
     {%- if (var('daily_recompute_days') | int) < 0 -%}
         {%- do problems.append("var daily_recompute_days must be >= 0, got " ~ var('daily_recompute_days')) -%}
     {%- endif -%}

@@ -163,3 +163,17 @@
 {% macro spark__json_text(struct_expr) -%}
     to_json({{ struct_expr }})
 {%- endmacro %}
+
+{#- A non-negative bigint hash (below 2^31) of a list of SQL expressions, for
+    checksums: a sum of millions of them cannot overflow a bigint. -#}
+{% macro small_hash(expressions) -%}
+    {{ return(adapter.dispatch('small_hash', 'customer_health')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__small_hash(expressions) -%}
+    cast(hash({{ expressions | join(', ') }}) % 2147483648 as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{% macro spark__small_hash(expressions) -%}
+    pmod(xxhash64({{ expressions | join(', ') }}), 2147483648)
+{%- endmacro %}

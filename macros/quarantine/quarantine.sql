@@ -52,11 +52,16 @@
     key that has a row loaded after the latest load already checked, minus var
     loaded_at_lookback_hours; every row of a key whose stored row meets
     `recheck` (a rejection or repair that can change without a new load, e.g.
-    an unknown account that may arrive later); every row without a key. The
-    model delete+inserts by quarantine_key, so the stored rows of those keys are
-    replaced by their new check. Emits the CTEs followed by a comma. -#}
+    an unknown account that may arrive later); every row without a key; and
+    every key in a bucket (of var recheck_buckets, by the hash of key and load
+    time) whose rows loaded up to that watermark differ between raw and the
+    stored table in count or checksum: rows delivered with an old `_loaded_at`,
+    a `_loaded_at` changed in place, raw rows gone. The model delete+inserts by
+    quarantine_key, so the stored rows of those keys are replaced by their new
+    check. Emits the CTEs followed by a comma. -#}
 {% macro checked_source_ctes(relation, key, recheck) -%}
     {%- set loaded_at = loaded_at_expr(relation) -%}
+    {%- set buckets = var('recheck_buckets', 1024) -%}
     raw_source as (
 
         select * from {{ relation }}
@@ -69,6 +74,48 @@
 
             select {{ dbt.dateadd('hour', -var('loaded_at_lookback_hours', 24), 'max(loaded_at)') }} as watermark
             from {{ this }}
+
+        ),
+
+        -- the rows loaded up to the watermark, raw and stored, in buckets of their
+        -- (key, loaded_at) hash: a bucket whose count or checksum differs holds a row
+        -- loaded with an earlier _loaded_at than the latest load (a re-delivery stamped
+        -- with an old load time, a slow loader), a row whose _loaded_at changed in
+        -- place, or a stored row whose raw row is gone
+        raw_buckets as (
+
+            select
+                {{ small_hash([as_key(key), loaded_at]) }} % {{ buckets }} as bucket,
+                count(*) as row_count,
+                sum({{ small_hash([as_key(key), loaded_at]) }}) as checksum
+            from raw_source
+            where {{ key }} is not null
+                and {{ loaded_at }} <= (select checked_before.watermark from checked_before)
+            group by 1
+
+        ),
+
+        stored_buckets as (
+
+            select
+                {{ small_hash([key, 'loaded_at']) }} % {{ buckets }} as bucket,
+                count(*) as row_count,
+                sum({{ small_hash([key, 'loaded_at']) }}) as checksum
+            from {{ this }}
+            where {{ key }} is not null
+                and loaded_at <= (select checked_before.watermark from checked_before)
+            group by 1
+
+        ),
+
+        changed_buckets as (
+
+            select coalesce(raw_buckets.bucket, stored_buckets.bucket) as bucket
+            from raw_buckets
+            full outer join stored_buckets
+                on raw_buckets.bucket = stored_buckets.bucket
+            where coalesce(raw_buckets.row_count, -1) <> coalesce(stored_buckets.row_count, -1)
+                or coalesce(raw_buckets.checksum, -1) <> coalesce(stored_buckets.checksum, -1)
 
         ),
 
@@ -85,6 +132,24 @@
             select {{ key }} as checked_key
             from {{ this }}
             where {{ recheck }}
+
+            union
+
+            select {{ as_key(key) }} as checked_key
+            from raw_source
+            where {{ key }} is not null
+                and {{ loaded_at }} <= (select checked_before.watermark from checked_before)
+                and {{ small_hash([as_key(key), loaded_at]) }} % {{ buckets }}
+                in (select changed_buckets.bucket from changed_buckets)
+
+            union
+
+            select {{ key }} as checked_key
+            from {{ this }}
+            where {{ key }} is not null
+                and loaded_at <= (select checked_before.watermark from checked_before)
+                and {{ small_hash([key, 'loaded_at']) }} % {{ buckets }}
+                in (select changed_buckets.bucket from changed_buckets)
 
         ),
 

@@ -16,7 +16,9 @@
         ('is_negative_amount', 'negative_amount', "'arr ' || cast(arr_amount as " ~ ts ~ ") || ' is negative; set to null'"),
     ],
     'contacts': [],
-    'subscription_events': [],
+    'subscription_events': [
+        ('is_sign_contradiction', 'sign_contradicts_type', "event_type || ' with mrr_delta ' || cast(mrr_delta_amount as " ~ ts ~ ") || ': the sign contradicts the type; counted as ' || event_type || ', mrr_delta set to null'"),
+    ],
     'tickets': [
         ('is_response_before_creation', 'response_before_creation', "'first_response_at before created_at; set to null'"),
         ('is_solved_before_creation', 'solved_before_creation', "'solved_at before created_at; set to null'"),
@@ -31,7 +33,9 @@
     'usage_events': [],
     'survey_responses': [
         ('is_unknown_ticket', 'unknown_ticket', "'ticket_id ' || ticket_id || ' is not an accepted ticket; set to null'"),
-        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is known)'"),
+        ('is_unknown_contact', 'unknown_contact', "'contact ' || contact_id || ' is not an accepted contact; set to null (the account is reached through ' || case when account_id is null then 'the ticket' else 'account_id' end || ')'"),
+        ('is_contact_conflict', 'account_conflict', "'contact ' || contact_id || ' belongs to account ' || contact_account_id || ', not ' || account_id || '; account_id wins, contact_id set to null'"),
+        ('is_ticket_conflict', 'account_conflict', "'ticket ' || ticket_id || ' belongs to account ' || ticket_account_id || ', not ' || coalesce(account_id, contact_account_id) || '; ' || case when account_id is null then 'the contact account' else 'account_id' end || ' wins, ticket_id set to null'"),
     ],
     'touchpoints': [
         ('is_missing_type', 'unknown_value', "'touchpoint_type is empty; set to other'"),

@@ -34,7 +34,7 @@ import pandas as pd
 
 from customer_health.project import default_as_of_date
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 SEGMENTS = ("enterprise", "mid_market", "smb", "internal")
 SEG_ENT, SEG_MID, SEG_SMB, SEG_INT = 0, 1, 2, 3
@@ -50,6 +50,8 @@ TICKET_CATEGORIES = ("question", "bug", "feature_request", "complaint", "other")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_CHANNELS = ("email", "chat", "phone", "web")
 SURVEY_TYPES = ("nps", "csat", "like")
+# Share of post-ticket CSAT answers that carry only ticket_id (no account, no contact).
+TICKET_ONLY_CSAT_SHARE = 0.20
 SUBSCRIPTION_EVENT_TYPES = ("new", "renewal", "expansion", "contraction", "cancellation")
 TOUCHPOINT_TYPES = (
     "email_open",
@@ -725,6 +727,12 @@ class _Builder:
         for s, pool in enumerate(comment_pools):
             m = has_c & (sent == s)
             comment[m] = pool[rng.integers(0, pool.size, int(m.sum()))]
+        # Post-ticket CSAT sent by the helpdesk carries only the ticket: ~20% of CSAT answers
+        # (about 2% of all answers) have neither account nor contact. Drawn from a stream of
+        # its own so every other column stays as it was before this was added.
+        ticket_only = csat_rows & (_rng(cfg, 41).random(acct.size) < TICKET_ONLY_CSAT_SHARE)
+        acct_null = acct_null | ticket_only
+        cid = np.where(ticket_only, -1, cid)
         order = np.lexsort((kind, t))
         acct, cid, t, kind, score, ticket, acct_null, comment = (
             x[order] for x in (acct, cid, t, kind, score, ticket, acct_null, comment))

@@ -4,17 +4,24 @@
     (commercial_event_values: new +1, renewal +1, expansion +1, contraction -1,
     cancellation -2). An event flagged needs_engagement_backing (expansion)
     counts fully only when engagement backs it: its value is multiplied by
-    min(1, engagement raw points / expansion_backing_points).
+    min(1, engagement raw points / expansion_backing_points). An event flagged
+    is_size_weighted (expansion, contraction) is scaled by the size of the
+    change: min(12 x |mrr_delta| / ARR / commercial_size_reference_share,
+    commercial_size_max_factor), rounded to 4 decimals (0.10 and 2: a change of
+    1 % of ARR counts 0.1, 10 % counts 1, 20 % or more counts 2); without
+    mrr_delta or ARR the event counts its plain value.
     No commercial event in the window: no_data.
     One pass: per account and day, the values that need backing and the rest
     are summed apart, with the account's score dates in the same stream, over a
     window frame on the day number; the momentum is the plain sum plus the
     backed sum times the score date's backing factor (no join of every score
-    date to every event). With the seed's whole-number values every sum is
-    exact (see docs/decisions/criteria.md).
+    date to every event). Every event's weighted value is a decimal with 4
+    places, so every sum is exact and the same on every engine.
 -#}
 {%- set lookback_days = var('commercial_lookback_days') -%}
-{%- set backing_points = var('expansion_backing_points') %}
+{%- set backing_points = var('expansion_backing_points') -%}
+{%- set reference_share = var('commercial_size_reference_share') -%}
+{%- set max_factor = var('commercial_size_max_factor') %}
 
 with
 
@@ -42,6 +49,7 @@ subscription_events as (
     select
         account_id,
         event_type,
+        mrr_delta_amount,
         {{ to_date('occurred_at') }} as occurred_date
     from {{ ref('stg_crm__subscription_events') }}
     where {{ to_date('occurred_at') }} > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
@@ -54,8 +62,46 @@ event_values as (
     select
         event_type,
         event_value,
-        needs_engagement_backing
+        needs_engagement_backing,
+        is_size_weighted
     from {{ ref('commercial_event_values') }}
+
+),
+
+accounts as (
+
+    select
+        account_id,
+        arr_amount
+    from {{ ref('stg_crm__accounts') }}
+
+),
+
+-- each event's size factor: 12 x |mrr_delta| is the change in ARR
+weighted_events as (
+
+    select
+        subscription_events.account_id,
+        subscription_events.event_type,
+        subscription_events.occurred_date,
+        event_values.needs_engagement_backing,
+        event_values.event_value,
+        case
+            when
+                event_values.is_size_weighted
+                and subscription_events.mrr_delta_amount is not null
+                and accounts.arr_amount > 0
+                then least(
+                        round(12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / {{ reference_share }}, 4),
+                        {{ max_factor }}
+                    )
+            else 1
+        end as size_factor
+    from subscription_events
+    inner join event_values
+        on subscription_events.event_type = event_values.event_type
+    left join accounts
+        on subscription_events.account_id = accounts.account_id
 
 ),
 
@@ -75,19 +121,19 @@ engagement as (
 account_days as (
 
     select
-        subscription_events.account_id,
-        subscription_events.occurred_date as day_date,
+        account_id,
+        occurred_date as day_date,
         false as is_score_date,
         count(*) as event_count,
-        sum(case when event_values.needs_engagement_backing then 0 else event_values.event_value end) as plain_value,
-        sum(case when event_values.needs_engagement_backing then event_values.event_value else 0 end) as backed_value,
-        sum(case when subscription_events.event_type = 'renewal' then 1 else 0 end) as renewal_count,
-        sum(case when subscription_events.event_type = 'expansion' then 1 else 0 end) as expansion_count,
-        sum(case when subscription_events.event_type = 'contraction' then 1 else 0 end) as contraction_count,
-        sum(case when subscription_events.event_type = 'cancellation' then 1 else 0 end) as cancellation_count
-    from subscription_events
-    inner join event_values
-        on subscription_events.event_type = event_values.event_type
+        sum(case when needs_engagement_backing then 0 else cast(event_value * size_factor as {{ dbt.type_numeric() }}) end)
+            as plain_value,
+        sum(case when needs_engagement_backing then cast(event_value * size_factor as {{ dbt.type_numeric() }}) else 0 end)
+            as backed_value,
+        sum(case when event_type = 'renewal' then 1 else 0 end) as renewal_count,
+        sum(case when event_type = 'expansion' then 1 else 0 end) as expansion_count,
+        sum(case when event_type = 'contraction' then 1 else 0 end) as contraction_count,
+        sum(case when event_type = 'cancellation' then 1 else 0 end) as cancellation_count
+    from weighted_events
     group by 1, 2
 
     union all

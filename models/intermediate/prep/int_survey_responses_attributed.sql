@@ -1,11 +1,15 @@
 {#-
     Survey responses with their account resolved (the response's own account,
-    else the respondent's) and the score on a common 0-100 scale:
+    else the respondent's, else the ticket's: its own account, else its
+    requester's, as int_tickets_attributed resolves it; staging has already set
+    aside a contact or ticket of another account, DECISIONLOG.md "Survey
+    attribution") and the score on a common 0-100 scale:
     nps 0-10 -> score x 10; csat 1-5 -> (score - 1) x 25; like 0/1 -> score x 100.
     Incremental (macros/incremental/keyed_upsert.sql): a run recomputes the
     answers base_surveys__survey_responses_checked (re-)checked since the last
-    run and deletes the ones no longer accepted; every answer when the
-    contact -> account map changed.
+    run (staging re-checks the answers whose ticket it re-checked, so an answer
+    follows its ticket to another account) and deletes the ones no longer
+    accepted; every answer when the contact -> account map changed.
 -#}
 {{ config(
     materialized='incremental',
@@ -46,11 +50,25 @@ contacts as (
 
 ),
 
+tickets as (
+
+    select
+        ticket_id,
+        account_id
+    from {{ ref('int_tickets_attributed') }}
+
+),
+
 attributed as (
 
     select
         responses.response_id,
-        coalesce(responses.account_id, contacts.account_id) as account_id,
+        coalesce(responses.account_id, contacts.account_id, tickets.account_id) as account_id,
+        case
+            when responses.account_id is not null then 'response'
+            when contacts.account_id is not null then 'contact'
+            when tickets.account_id is not null then 'ticket'
+        end as account_attribution,
         responses.contact_id,
         responses.ticket_id,
         responses.survey_type,
@@ -68,6 +86,8 @@ attributed as (
     from responses
     left join contacts
         on responses.contact_id = contacts.contact_id
+    left join tickets
+        on responses.ticket_id = tickets.ticket_id
 
 ),
 
@@ -75,6 +95,7 @@ final as (
 
     {{ keyed_batch('attributed', ['response_id'], [
         'account_id',
+        'account_attribution',
         'contact_id',
         'ticket_id',
         'survey_type',

@@ -21,6 +21,7 @@
     'support_lookback_days', 'sla_breach_zero_at_ratio', 'satisfaction_lookback_days',
     'satisfaction_half_life_days', 'satisfaction_comment_weight', 'engagement_lookback_days',
     'engagement_half_life_days', 'commercial_lookback_days', 'expansion_backing_points',
+    'commercial_size_reference_share', 'commercial_size_max_factor',
     'alert_drop_points', 'alert_drop_window_days'
 ] -%}
 {%- set var_text = [] -%}

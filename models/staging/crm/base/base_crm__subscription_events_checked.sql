@@ -1,4 +1,9 @@
 -- Every raw subscription event row, typed and checked (see base_crm__accounts_checked).
+-- Rejected: no key, duplicates, no or future time, unknown event type, unknown
+-- account. Repaired (kept, counted by its type): an mrr_delta whose sign
+-- contradicts the type (new, renewal or expansion below 0; contraction or
+-- cancellation above 0) is set to null, reason sign_contradicts_type
+-- (DECISIONLOG.md, "Commercial events whose sign contradicts their type").
 -- Incremental: only the rows of keys loaded since the last run (and rows whose
 -- check can change without a new load) are checked again (macro
 -- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
@@ -72,7 +77,12 @@ checked as (
     select
         *,
         {{ first_failing(checks, 'reason') }} as rejection_reason,
-        {{ first_failing(checks, 'detail') }} as rejection_detail
+        {{ first_failing(checks, 'detail') }} as rejection_detail,
+        coalesce(
+            (event_type in ('new', 'renewal', 'expansion') and mrr_delta_amount < 0)
+            or (event_type in ('contraction', 'cancellation') and mrr_delta_amount > 0),
+            false
+        ) as is_sign_contradiction
     from ranked
 
 ),
@@ -80,7 +90,7 @@ checked as (
 final as (
 
     select
-        {{ problem_record(['rejection_reason is not null']) }} as raw_record,
+        {{ problem_record(['rejection_reason is not null', 'is_sign_contradiction']) }} as raw_record,
         loaded_at,
         {{ quarantine_key('subscription_event_id') }} as quarantine_key,
         subscription_event_id,
@@ -93,6 +103,7 @@ final as (
         version_number,
         rejection_reason,
         rejection_detail,
+        is_sign_contradiction,
         {{ run_started_precise() }} as checked_at
     from checked
 
