@@ -104,12 +104,13 @@ def build_args(full_refresh: bool = False, skip_seeds: list[str] | None = None) 
     """Return the `dbt build` arguments of a production run (`customer-health run`).
 
     Unit tests check the SQL logic, not the data: `make test` runs them (dbt's advice is
-    to leave them out of production builds). skip_seeds (seed_plan) leaves out those
+    to leave them out of production builds). Saved queries (queried with `mf query`) and
+    exposures are no-op nodes in a build: left out. skip_seeds (seed_plan) leaves out those
     seeds and the tests on them only (`--indirect-selection cautious`: a test is left
     out when all its parents are; tests of models reading a seed still run). A changed
     seed is loaded and its tests run before any model that reads it (dbt build order).
     """
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test", "saved_query", "exposure"]
     if full_refresh:
         args.append("--full-refresh")
     if skip_seeds:

@@ -128,7 +128,7 @@ class Warehouse:
         if extra_vars:
             args += ["--vars", json.dumps(extra_vars)]
         if not unit_tests:
-            args += ["--exclude-resource-type", "unit_test"]
+            args += ["--exclude-resource-type", "unit_test", "saved_query", "exposure"]
         if full_refresh:
             args.append("--full-refresh")
         if select:

@@ -1,0 +1,309 @@
+"""Dagster definitions of the daily refresh: dbt assets, asset checks, publication, schedule.
+
+    dagster dev -m customer_health.orchestration.definitions      # UI on localhost:3000
+    dagster job execute -m customer_health.orchestration.definitions -j daily_refresh
+
+- `health_dbt_assets`: every seed, model and data test of the project from its manifest
+  (dbt tests become asset checks), built with the same `dbt build` arguments as
+  `customer-health run` (unit tests left out, unchanged seeds skipped) at the scoring date
+  of the run's tag `customer_health/as_of` (default: yesterday in UTC).
+- asset checks: the raw Great Expectations suite on the raw sources (a report, as in
+  `customer-health run`: it warns, never blocks), `dbt source freshness` on the sources that
+  declare freshness (warn or error as the sources say), and the marts suite on the marts
+  (blocking: a failed mart check stops the publication).
+- `published_marts`: the marts copied to HEALTH_PUBLISH_DIR after a green build and green
+  mart checks (customer_health.publish, atomic).
+- schedule `daily_refresh_schedule`: cron HEALTH_SCHEDULE_CRON (default "0 6 * * *") in
+  HEALTH_SCHEDULE_TIMEZONE (default UTC); each tick scores the UTC day before the tick.
+  It runs as soon as the Dagster daemon does (HEALTH_SCHEDULE_STATUS=stopped: off until
+  switched on in the UI).
+"""
+
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from customer_health import project, quality
+from customer_health.orchestration.dbt_project import ROOT, health_dbt_project
+
+AS_OF_TAG = "customer_health/as_of"
+FULL_REFRESH_TAG = "customer_health/full_refresh"
+SCHEDULE_CRON = os.environ.get("HEALTH_SCHEDULE_CRON", "0 6 * * *")
+SCHEDULE_TIMEZONE = os.environ.get("HEALTH_SCHEDULE_TIMEZONE", "UTC")
+
+TRANSLATOR = DagsterDbtTranslator()
+
+
+def _manifest() -> dict[str, Any]:
+    """The parsed project (target/manifest.json; `dbt parse` or prepare_if_dev writes it)."""
+    path = health_dbt_project.manifest_path
+    if not path.exists():
+        raise dg.DagsterInvariantViolationError(
+            f"{path} is missing: run `dbt parse` in {ROOT} (or `dagster-dbt project "
+            "prepare-and-package --file src/customer_health/orchestration/dbt_project.py`)"
+        )
+    return json.loads(path.read_text())
+
+
+MANIFEST = _manifest()
+
+
+def _key(props: Mapping[str, Any]) -> dg.AssetKey:
+    return TRANSLATOR.get_asset_key(props)
+
+
+def _sources() -> dict[str, Mapping[str, Any]]:
+    """Raw relation ("raw.tickets") -> the source's manifest entry."""
+    return {f"{s['schema']}.{s['name']}": s for s in MANIFEST["sources"].values()}
+
+
+def _models_by_name() -> dict[str, Mapping[str, Any]]:
+    return {
+        n["name"]: n for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"
+    }
+
+
+def _suite_keys(stage: str) -> dict[str, dg.AssetKey]:
+    """Table of a Great Expectations suite -> the asset it checks."""
+    sources, models = _sources(), _models_by_name()
+    keys = {}
+    for spec in quality.load_suite(stage)["tables"]:
+        table = spec["table"]
+        props = sources.get(table) if stage == "raw" else models.get(table.split(".")[-1])
+        if props is not None:
+            keys[table] = _key(props)
+    return keys
+
+
+RAW_KEYS = _suite_keys("raw")
+MART_KEYS = _suite_keys("marts")
+FRESHNESS_KEYS = {
+    s["unique_id"]: _key(s)
+    for s in MANIFEST["sources"].values()
+    if (s.get("freshness") or {}).get("warn_after", {}).get("count")
+    or (s.get("freshness") or {}).get("error_after", {}).get("count")
+}
+
+
+def _warehouse() -> Path:
+    return project.duckdb_path(ROOT)
+
+
+def _as_of(context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
+    """The run's scoring date: tag customer_health/as_of, else yesterday in UTC."""
+    tag = context.run.tags.get(AS_OF_TAG)
+    if not tag:
+        return project.default_as_of_date()
+    try:
+        return dt.date.fromisoformat(tag)
+    except ValueError as exc:
+        raise dg.Failure(f"run tag {AS_OF_TAG}={tag!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _dbt_environment(as_of: dt.date) -> None:
+    """Point the dbt subprocesses of this step at the warehouse and the scoring date.
+
+    DbtCliResource passes this process's environment to dbt; the step runs in its own
+    process (or in the caller's for execute_in_process, which then keeps these values).
+    """
+    os.environ.update(
+        HEALTH_DUCKDB_PATH=str(_warehouse()),
+        HEALTH_AS_OF_DATE=as_of.isoformat(),
+        DBT_PROFILES_DIR=str(ROOT / "profiles"),
+    )
+
+
+def _run_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """dbt build as `customer-health run` runs it; the last-success record as there."""
+    as_of = _as_of(context)
+    _dbt_environment(as_of)
+    db_path = _warehouse()
+    target = project.target_dir(ROOT)
+    full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() in ("1", "true", "yes")
+    seeds = project.seed_plan(target, db_path, full_refresh, ROOT)
+    context.log.info(
+        f"scoring date {as_of}, warehouse {db_path}; seeds: "
+        + (seeds.reason and f"all loaded ({seeds.reason})"
+           or f"{len(seeds.unchanged)} unchanged, skipped")
+    )
+    args = project.build_args(full_refresh, seeds.unchanged)
+    # the project's own target folder: dbt keeps its parse cache there, and the seed plan
+    # reads the last successful build's manifest from it (as the CLI does)
+    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        project.forget_success(target)
+        raise dg.Failure(
+            "dbt build failed: see the failing node in this step's log "
+            f"(dbt log: {target / 'dbt.log'})"
+        )
+    project.record_success(target, db_path, ROOT)
+
+
+@dbt_assets(manifest=health_dbt_project.manifest_path, project=health_dbt_project,
+            dagster_dbt_translator=TRANSLATOR)
+def health_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Every seed, model and test of the dbt project (one `dbt build`)."""
+    yield from _run_build(context, dbt)
+
+
+def _suite_results(
+    stage: str, keys: dict[str, dg.AssetKey], blocking_severity: dg.AssetCheckSeverity
+) -> Iterator[dg.AssetCheckResult]:
+    report = quality.validate(_warehouse(), stage)  # type: ignore[arg-type]
+    quality.write_report(report, ROOT / "reports" / "gx")
+    for table, key in keys.items():
+        outcomes = report.for_table(table)
+        failed = [o for o in outcomes if not o.success]
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=f"gx_{stage}_suite",
+            passed=not failed,
+            severity=blocking_severity,
+            metadata={
+                "expectations": len(outcomes),
+                "failed": len(failed),
+                "warned": sum(o.status == "WARN" for o in outcomes),
+                "rows_validated": report.rows_validated.get(table, 0),
+                "failures": "; ".join(
+                    f"{o.expectation_type}({o.column or ''})" for o in failed
+                )[:2000],
+            },
+        )
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("gx_raw_suite", asset=key,
+                          description="Raw Great Expectations suite (a report: warns)")
+        for key in RAW_KEYS.values()
+    ],
+)
+def raw_quality_checks() -> Iterator[dg.AssetCheckResult]:
+    """The raw suite (expectations/raw.json) on each raw table, as `customer-health run`."""
+    yield from _suite_results("raw", RAW_KEYS, dg.AssetCheckSeverity.WARN)
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("gx_marts_suite", asset=key, blocking=True,
+                          description="Marts Great Expectations suite (blocks publication)")
+        for key in MART_KEYS.values()
+    ],
+)
+def marts_quality_checks() -> Iterator[dg.AssetCheckResult]:
+    """The marts suite (expectations/marts.json) on each mart; a failure blocks publication."""
+    yield from _suite_results("marts", MART_KEYS, dg.AssetCheckSeverity.ERROR)
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("source_freshness", asset=key,
+                          description="dbt source freshness (warn_after / error_after)")
+        for key in FRESHNESS_KEYS.values()
+    ],
+    required_resource_keys={"dbt"},
+)
+def source_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
+    dg.AssetCheckResult
+]:
+    """`dbt source freshness`: pass, warn (severity WARN) or error (severity ERROR)."""
+    _dbt_environment(_as_of(context))
+    target = project.target_dir(ROOT) / "freshness"
+    dbt: DbtCliResource = context.resources.dbt
+    dbt.cli(["source", "freshness"], target_path=target, raise_on_error=False).wait()
+    try:
+        results = {
+            r["unique_id"]: r
+            for r in json.loads((target / "sources.json").read_text())["results"]
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        raise dg.Failure(f"dbt source freshness wrote no results in {target}: {exc}") from exc
+    for unique_id, key in FRESHNESS_KEYS.items():
+        result = results.get(unique_id, {})
+        status = result.get("status", "runtime error")
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name="source_freshness",
+            passed=status == "pass",
+            severity=(dg.AssetCheckSeverity.ERROR if status in ("error", "runtime error")
+                      else dg.AssetCheckSeverity.WARN),
+            metadata={
+                "status": status,
+                "max_loaded_at": str(result.get("max_loaded_at")),
+                "age_hours": round(float(result.get("max_loaded_at_time_ago_in_s") or 0)
+                                   / 3600, 1),
+            },
+        )
+
+
+@dg.asset(
+    deps=list(MART_KEYS.values()),
+    description="The marts published for BI readers (HEALTH_PUBLISH_DIR), after a green build.",
+)
+def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Publish the marts atomically (customer_health.publish), holding the run lock."""
+    from customer_health import publish, runlock
+
+    db_path = _warehouse()
+    out_dir = publish.publish_dir(ROOT)
+    target = project.target_dir(ROOT)
+    try:
+        with runlock.hold(db_path):
+            publication = publish.publish(
+                db_path, out_dir, publish.marts_from_manifest(target / "manifest.json")
+            )
+    except runlock.RunLocked as exc:
+        raise dg.Failure(f"not published: {exc}") from exc
+    except publish.PublishError as exc:
+        raise dg.Failure(f"not published (readers keep the previous set): {exc}") from exc
+    context.log.info(f"published {len(publication.rows)} marts to {out_dir}")
+    return dg.MaterializeResult(
+        metadata={
+            "directory": str(out_dir),
+            "version": publication.version,
+            "rows": json.dumps(publication.rows),
+        }
+    )
+
+
+daily_refresh = dg.define_asset_job(
+    "daily_refresh",
+    # the raw sources are not materialised here (a loader writes them): only their checks
+    selection=dg.AssetSelection.all()
+    | dg.AssetSelection.checks(raw_quality_checks, source_freshness_checks),
+    description="Raw checks, dbt build, freshness and marts checks, publication.",
+)
+
+
+@dg.schedule(
+    job=daily_refresh,
+    cron_schedule=SCHEDULE_CRON,
+    execution_timezone=SCHEDULE_TIMEZONE,
+    default_status=(dg.DefaultScheduleStatus.STOPPED
+                    if os.environ.get("HEALTH_SCHEDULE_STATUS", "running") == "stopped"
+                    else dg.DefaultScheduleStatus.RUNNING),
+)
+def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Score the UTC day before the tick (the CLI's default date at that moment)."""
+    tick = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    as_of = tick.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    return dg.RunRequest(run_key=f"as_of={as_of.isoformat()}", tags={AS_OF_TAG: as_of.isoformat()})
+
+
+defs = dg.Definitions(
+    assets=[health_dbt_assets, published_marts],
+    asset_checks=[raw_quality_checks, marts_quality_checks, source_freshness_checks],
+    jobs=[daily_refresh],
+    schedules=[daily_refresh_schedule],
+    resources={"dbt": DbtCliResource(project_dir=health_dbt_project,
+                                     profiles_dir=str(ROOT / "profiles"),
+                                     dbt_executable=project.dbt_executable())},
+)
