@@ -121,30 +121,46 @@ def _dbt_environment(as_of: dt.date) -> None:
 
 
 def _run_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """dbt build as `customer-health run` runs it; the last-success record as there."""
+    """dbt build as `customer-health run` runs it: under the run lock, after the raw
+    contract preflight, with the seed plan and the last-success record as there."""
+    from customer_health import preflight, runlock
+
     as_of = _as_of(context)
     _dbt_environment(as_of)
     db_path = _warehouse()
     target = project.target_dir(ROOT)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() in ("1", "true", "yes")
-    seeds = project.seed_plan(target, db_path, full_refresh, ROOT)
-    context.log.info(
-        f"scoring date {as_of}, warehouse {db_path}; seeds: "
-        + (seeds.reason and f"all loaded ({seeds.reason})"
-           or f"{len(seeds.unchanged)} unchanged, skipped")
-    )
-    args = project.build_args(full_refresh, seeds.unchanged)
-    # the project's own target folder: dbt keeps its parse cache there, and the seed plan
-    # reads the last successful build's manifest from it (as the CLI does)
-    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
-    yield from invocation.stream()
-    if not invocation.is_successful():
-        project.forget_success(target)
-        raise dg.Failure(
-            "dbt build failed: see the failing node in this step's log "
-            f"(dbt log: {target / 'dbt.log'})"
-        )
-    project.record_success(target, db_path, ROOT)
+    try:
+        with runlock.hold(db_path):
+            try:
+                checked = preflight.check(db_path, ROOT)
+            except preflight.ContractError as exc:
+                raise dg.Failure(f"the raw contract is malformed: {exc}") from exc
+            if not checked.ok:
+                raise dg.Failure(f"raw tables break the contract, no model ran:\n"
+                                 f"{preflight.render(checked)}")
+            context.log.info(preflight.render(checked))
+            seeds = project.seed_plan(target, db_path, full_refresh, ROOT)
+            context.log.info(
+                f"scoring date {as_of}, warehouse {db_path}; seeds: "
+                + (seeds.reason and f"all loaded ({seeds.reason})"
+                   or f"{len(seeds.unchanged)} unchanged, skipped")
+            )
+            args = project.build_args(full_refresh, seeds.unchanged)
+            project.forget_success(target)  # as the CLI: no record while a build runs
+            # the project's own target folder: dbt keeps its parse cache there, and the
+            # seed plan reads the last successful build's manifest from it
+            invocation = dbt.cli(args, context=context, target_path=target,
+                                 raise_on_error=False)
+            yield from invocation.stream()
+            if not invocation.is_successful():
+                raise dg.Failure(
+                    "dbt build failed: see the failing node in this step's log "
+                    f"(dbt log: {target / 'dbt.log'}); nothing is published"
+                )
+            project.record_success(target, db_path, ROOT)
+    except runlock.RunLocked as exc:
+        raise dg.Failure(str(exc)) from exc
 
 
 @dbt_assets(manifest=health_dbt_project.manifest_path, project=health_dbt_project,
