@@ -127,8 +127,9 @@ class Warehouse:
         args = ["build"]
         if extra_vars:
             args += ["--vars", json.dumps(extra_vars)]
-        if not unit_tests:
-            args += ["--exclude-resource-type", "unit_test", "saved_query", "exposure"]
+        # saved queries and exposures are no-op nodes in a build (project.build_args)
+        excluded = ["saved_query", "exposure"] + ([] if unit_tests else ["unit_test"])
+        args += ["--exclude-resource-type", *excluded]
         if full_refresh:
             args.append("--full-refresh")
         if select:
