@@ -194,6 +194,14 @@ def test_monotonic_in_tickets_responses_surveys_interactions(small_copy: Warehou
     def quoted(ids: list[str]) -> str:
         return ", ".join(f"'{a}'" for a in ids)
 
+    def tickets_of(ids: list[str]) -> str:
+        # post-ticket answers carrying only ticket_id reach the account through the ticket
+        return (
+            f"select ticket_id from raw.tickets where account_id in ({quoted(ids)}) "
+            f"or requester_id in (select contact_id from raw.contacts "
+            f"where account_id in ({quoted(ids)}))"
+        )
+
     base.execute(
         # three more bugs and complaints each, answered and solved on target
         f"""
@@ -224,12 +232,14 @@ def test_monotonic_in_tickets_responses_surveys_interactions(small_copy: Warehou
         where account_id in ({quoted(better)})
             or contact_id in (select contact_id from raw.contacts
                               where account_id in ({quoted(better)}))
+            or ticket_id in ({tickets_of(better)})
         """,
         f"""
         delete from raw.survey_responses
         where account_id in ({quoted(no_surveys)})
             or contact_id in (select contact_id from raw.contacts
                               where account_id in ({quoted(no_surveys)}))
+            or ticket_id in ({tickets_of(no_surveys)})
         """,
         # a meeting and an event each in the last weeks
         f"""
