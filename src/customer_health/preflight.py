@@ -65,6 +65,7 @@ class ContractColumn:
 
     name: str
     data_type: str
+    optional: bool = False  # meta.optional in the source YAML: checked only when present
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,10 @@ def load_contract(root: Path | None = None) -> list[ContractTable]:
                             f"{column.get('name')}: data_type {data_type or 'missing'!r}, "
                             f"expected one of {', '.join(CONTRACT_TYPES)}"
                         )
-                    columns.append(ContractColumn(str(column["name"]).lower(), data_type))
+                    optional = bool((column.get("meta") or {}).get("optional"))
+                    columns.append(
+                        ContractColumn(str(column["name"]).lower(), data_type, optional)
+                    )
                 tables.append(ContractTable(
                     source=source["name"],
                     name=str(table.get("identifier") or table["name"]).lower(),
@@ -285,10 +289,12 @@ def check(db_path: Path, root: Path | None = None) -> PreflightReport:
                 continue
             report.tables_checked += 1
             expected = [c.name for c in table.columns]
-            missing = [c for c in expected if c not in columns]
+            missing = [c.name for c in table.columns if c.name not in columns and not c.optional]
             extra = [c for c in columns if c not in expected]
             renamed = _rename_candidates(missing, extra)
             for column in table.columns:
+                if column.name not in columns and column.optional:
+                    continue
                 if column.name in missing:
                     hint = (f"; found {renamed[column.name]!r} instead (renamed?)"
                             if column.name in renamed else "")

@@ -62,5 +62,6 @@ def test_dbt_score_at_least_nine(documented: Warehouse) -> None:
                   str(documented.root / "target" / "manifest.json"))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
-    score = re.search(r"Project score:\D*([0-9.]+)", output)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    score = re.search(r"Project score: ([0-9.]+)", plain)
     assert score and float(score.group(1)) >= 9.0, output[-2000:]

@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from customer_health import cli, notify, notify_config
+from customer_health import cli, notify, notify_config, publish
 
 from conftest import Warehouse
 
@@ -481,6 +481,8 @@ def run_without_dbt(small_built: Warehouse, warehouse: Path, tmp_path: Path, mon
     monkeypatch.setattr(cli.project, "run_dbt", fake_dbt)
     monkeypatch.setattr(cli.project, "record_success", lambda *a, **k: None)
     monkeypatch.setattr(cli, "_validate_stage", lambda *a, **k: _GreenReport())
+    # no dbt ran, so no manifest: publish every table of schema marts (the default)
+    monkeypatch.setattr(publish, "marts_from_manifest", lambda *a, **k: None)
     return calls
 
 
