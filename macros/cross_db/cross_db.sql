@@ -1,7 +1,12 @@
 {#-
-    Small engine-specific helpers. Every one dispatches: a `default__` version in
-    portable SQL and a `duckdb__` (or `spark__`) version where the engine differs,
-    following dbt's adapter.dispatch pattern.
+    Small engine-specific helpers. The ones whose SQL differs between engines
+    dispatch (dbt's adapter.dispatch: a `default__` version in portable SQL and a
+    `duckdb__` or `spark__` version where the engine differs); the others
+    (as_key, as_enum, to_date, month_of_year) are the same
+    portable SQL on DuckDB and Spark, which tests/python/test_spark_parity.py
+    checks. to_utc_timestamp has no Spark version: Spark's timestamps are
+    instants and the session runs in UTC (profiles.yml), so the default cast is
+    right there.
 -#}
 
 {#- A timestamp column normalised to UTC, without time zone. -#}

@@ -13,6 +13,7 @@ data tests: the DuckDB builds of the suite run them), see README "Running on Spa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import shutil
@@ -106,6 +107,37 @@ SPARK_DRIVER = textwrap.dedent(
 )
 
 
+# the DuckDB side, in a second background process: a full build (data tests included) at
+# D, the next day's rows, an incremental build at D + 1, each exported
+DUCKDB_DRIVER = textwrap.dedent(
+    """
+    import json, subprocess, sys
+    from pathlib import Path
+    import duckdb
+    from customer_health import export, project
+    root, out, days, statements = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:5], sys.argv[5]
+    db = root / "warehouse.duckdb"
+    env = project.dbt_env(root, db)
+    env.update(HEALTH_TARGET="duckdb", DBT_TARGET_PATH=str(root / "target"),
+               DBT_LOG_PATH=str(root / "logs"))
+    for index, as_of in enumerate(days, start=1):
+        if index == 2:
+            con = duckdb.connect(str(db))
+            for statement in json.loads(statements):
+                con.execute(statement)
+            con.close()
+        env["HEALTH_AS_OF_DATE"] = as_of
+        result = subprocess.run(
+            [project.dbt_executable(), "build", "--exclude-resource-type", "unit_test",
+             "--project-dir", str(root)], cwd=root, env=env, text=True, capture_output=True)
+        if result.returncode:
+            sys.exit(f"dbt failed on DuckDB (day {index}):" + result.stdout[-6000:])
+        export.export_duckdb(db, out / f"duckdb{index}", export.mart_names(root))
+        print(f"DuckDB day {index} done", flush=True)
+    """
+)
+
+
 def _rows(path: Path) -> tuple[list[str], list[tuple]]:
     """Columns (sorted, volatile ones left out) and sorted rows of a Parquet file."""
     con = duckdb.connect()
@@ -154,7 +186,7 @@ def _differences(duck_dir: Path, spark_dir: Path, marts: list[str]) -> list[str]
 
 
 class SparkSide:
-    """The parity warehouse, prepared, and the Spark process building it (both days)."""
+    """The parity warehouse, prepared, and the two processes building it (Spark, DuckDB)."""
 
     def __init__(self, base: Path) -> None:
         """Generate the raw data (day 1 and day 2 files) and start the Spark process."""
@@ -188,11 +220,24 @@ class SparkSide:
             cwd=wh.root, env=env, text=True, stdout=self.log, stderr=subprocess.STDOUT,
         )
 
+        self.duck_log_path = base / "duckdb.log"
+        self.duck_log = self.duck_log_path.open("w")
+        self.duck_process = subprocess.Popen(
+            [sys.executable, "-c", DUCKDB_DRIVER, str(wh.root), str(self.out), D.isoformat(),
+             NEXT.isoformat(), json.dumps(NEXT_DAY_ROWS)],
+            cwd=wh.root, env=dict(os.environ, HEALTH_PROJECT_DIR=str(wh.root)), text=True,
+            stdout=self.duck_log, stderr=subprocess.STDOUT,
+        )
+
     def wait(self) -> tuple[int, str, float]:
-        """Wait for the Spark process; return its exit code, log and wall seconds."""
+        """Wait for both processes; return an exit code, the logs and the Spark wall seconds."""
         code = self.process.wait(timeout=1200)
+        seconds = time.perf_counter() - self.started
+        duck_code = self.duck_process.wait(timeout=600)
         self.log.close()
-        return code, self.log_path.read_text(), time.perf_counter() - self.started
+        self.duck_log.close()
+        log = self.log_path.read_text() + self.duck_log_path.read_text()
+        return code or duck_code, log, seconds
 
 
 _started: list[SparkSide] = []
@@ -207,16 +252,12 @@ def start_spark_side() -> None:
 
 @pytest.fixture(scope="module")
 def parity() -> dict:
-    """Both engines built on the same raw data, day 1 and the incremental day 2, exported."""
+    """Both engines built on the same raw data, day 1 and the incremental day 2, exported
+    (both run in background processes started at collection)."""
     start_spark_side()
     side = _started[0]
     wh, out = side.wh, side.out
     marts = export.mart_names(wh.root)
-    wh.build(D)
-    export.export_duckdb(wh.db, out / "duckdb1", marts)
-    wh.execute(*NEXT_DAY_ROWS)
-    wh.build(NEXT)
-    export.export_duckdb(wh.db, out / "duckdb2", marts)
     code, log, seconds = side.wait()
     assert code == 0, log[-8000:]
     print(f"Spark side: {seconds:.0f} s wall (started at collection)")
