@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# make test also installs the optional extras the suite drives (Dagster)
+# make test also installs the optional extras the suite drives: orchestration (Dagster) and
+# spark (dbt-spark, pyspark: the parity test)
 TEST_STAMP := $(VENV)/.installed-test
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -20,14 +21,15 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration]"
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration,spark]"
 	@touch $(TEST_STAMP)
 
 ## make run: build the demo warehouse (if needed), dbt build, print the summary.
 run: $(STAMP)
 	$(BIN)/customer-health run
 
-## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest driving dbt end to end).
+## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest driving dbt end to end,
+## the DuckDB/Spark parity test on a local Spark session: needs Java 17).
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests/python
 	$(BIN)/customer-health lint

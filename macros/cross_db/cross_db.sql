@@ -1,7 +1,12 @@
 {#-
-    Small engine-specific helpers. Every one dispatches: a `default__` version in
-    portable SQL and a `duckdb__` (or `spark__`) version where the engine differs,
-    following dbt's adapter.dispatch pattern.
+    Small engine-specific helpers. The ones whose SQL differs between engines
+    dispatch (dbt's adapter.dispatch: a `default__` version in portable SQL and a
+    `duckdb__` or `spark__` version where the engine differs); the others
+    (as_key, as_enum, to_date, month_of_year) are the same
+    portable SQL on DuckDB and Spark, which tests/python/test_spark_parity.py
+    checks. to_utc_timestamp has no Spark version: Spark's timestamps are
+    instants and the session runs in UTC (profiles.yml), so the default cast is
+    right there.
 -#}
 
 {#- A timestamp column normalised to UTC, without time zone. -#}
@@ -36,17 +41,46 @@
 
 {#- A date `n` days after (or before, if negative) a date expression. -#}
 {% macro add_days(date_expr, n) -%}
+    {{ return(adapter.dispatch('add_days', 'customer_health')(date_expr, n)) }}
+{%- endmacro %}
+
+{% macro default__add_days(date_expr, n) -%}
     cast({{ dbt.dateadd('day', n, date_expr) }} as date)
+{%- endmacro %}
+
+{#- dbt.dateadd on Spark goes through unix timestamps and raises on a null date. -#}
+{% macro spark__add_days(date_expr, n) -%}
+    date_add(cast({{ date_expr }} as date), cast({{ n }} as int))
 {%- endmacro %}
 
 {#- Whole days from start_date to end_date. -#}
 {% macro days_between(start_date, end_date) -%}
-    {{ dbt.datediff(start_date, end_date, 'day') }}
+    {{ return(adapter.dispatch('days_between', 'customer_health')(start_date, end_date)) }}
 {%- endmacro %}
 
-{#- Hours (fractional, minute precision) from start_ts to end_ts. -#}
+{% macro default__days_between(start_date, end_date) -%}
+    cast({{ dbt.datediff(start_date, end_date, 'day') }} as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#- dbt.datediff on Spark raises on a null date and returns an int. -#}
+{% macro spark__days_between(start_date, end_date) -%}
+    cast(datediff(cast({{ end_date }} as date), cast({{ start_date }} as date)) as bigint)
+{%- endmacro %}
+
+{#- Hours (fractional, minute precision) from start_ts to end_ts: the minute
+    boundaries crossed, over 60 (DuckDB's date_diff('minute')). -#}
 {% macro hours_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('hours_between', 'customer_health')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_ts, end_ts) -%}
     ({{ dbt.datediff(start_ts, end_ts, 'minute') }} / 60.0)
+{%- endmacro %}
+
+{#- dbt.datediff on Spark rounds seconds up to minutes (and raises on null):
+    count the minute boundaries as DuckDB does, null-safe, as a double. -#}
+{% macro spark__hours_between(start_ts, end_ts) -%}
+    (cast(floor(unix_timestamp({{ end_ts }}) / 60) - floor(unix_timestamp({{ start_ts }}) / 60) as double) / 60.0)
 {%- endmacro %}
 
 {#- ISO day of week, 1 = Monday ... 7 = Sunday. -#}
@@ -160,8 +194,32 @@
     cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
 {%- endmacro %}
 
+{#- Spark: the text DuckDB writes (nulls kept, timestamps as 'yyyy-MM-dd HH:mm:ss';
+    fractions of a second are dropped, the demo's raw timestamps have none). -#}
 {% macro spark__json_text(struct_expr) -%}
-    to_json({{ struct_expr }})
+    to_json({{ struct_expr }}, map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'ignoreNullFields', 'false'))
+{%- endmacro %}
+
+{#- A string aggregate in a given order: the values of expr joined by
+    delimiter (a SQL string literal), ordered by order_expr, one or more
+    comma-separated expressions, ascending (give a unique order: ties are
+    engine-dependent). dbt.listagg drops the order on Spark. -#}
+{% macro ordered_listagg(expr, delimiter, order_expr) -%}
+    {{ return(adapter.dispatch('ordered_listagg', 'customer_health')(expr, delimiter, order_expr)) }}
+{%- endmacro %}
+
+{% macro default__ordered_listagg(expr, delimiter, order_expr) -%}
+    {{ dbt.listagg(expr, delimiter, 'order by ' ~ order_expr) }}
+{%- endmacro %}
+
+{% macro spark__ordered_listagg(expr, delimiter, order_expr) -%}
+    array_join(
+        transform(
+            array_sort(collect_list(named_struct('sort_key', struct({{ order_expr }}), 'item', {{ expr }}))),
+            entry -> entry.item
+        ),
+        {{ delimiter }}
+    )
 {%- endmacro %}
 
 {#- A non-negative bigint hash (below 2^31) of a list of SQL expressions, for

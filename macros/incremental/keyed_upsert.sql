@@ -36,7 +36,7 @@
     the stored inputs_version, the run recomputes every key. -#}
 {% macro inputs_version(parts) -%}
     (
-        select {{ dbt.hash(dbt.listagg('input_text', "'|'", 'order by input_text')) }}
+        select {{ dbt.hash(ordered_listagg('input_text', "'|'", 'input_text')) }}
         from (
             {%- for part in parts %}
             select '{{ loop.index }}:' || {{ part[1] if part[1] else health_row_text(part[0]) }} as input_text

@@ -202,8 +202,8 @@
     {%- set order_by = 'loaded_at desc nulls last, ' ~ json_text('raw_row') ~ ' desc' -%}
     select
         {{ framed }}.*,
-        1 as copy_number,
-        1 as version_number
+        cast(1 as {{ dbt.type_bigint() }}) as copy_number,
+        cast(1 as {{ dbt.type_bigint() }}) as version_number
     from {{ framed }}
     where {{ key }} is null
         or {{ key }} not in (select duplicated_keys.duplicated_key from duplicated_keys)
@@ -212,14 +212,14 @@
 
     select
         {{ framed }}.*,
-        row_number() over (
+        cast(row_number() over (
             partition by {{ contract_columns | join(', ') }}
             order by {{ order_by }}
-        ) as copy_number,
-        dense_rank() over (
+        ) as {{ dbt.type_bigint() }}) as copy_number,
+        cast(dense_rank() over (
             partition by {{ key }}
             order by {{ order_by }}
-        ) as version_number
+        ) as {{ dbt.type_bigint() }}) as version_number
     from {{ framed }}
     where {{ key }} in (select duplicated_keys.duplicated_key from duplicated_keys)
 {%- endmacro %}

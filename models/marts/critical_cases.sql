@@ -36,6 +36,7 @@ criteria as (
 tickets as (
 
     select
+        ticket_id,
         account_id,
         created_at,
         category,
@@ -49,6 +50,7 @@ tickets as (
 responses as (
 
     select
+        response_id,
         account_id,
         survey_type,
         score,
@@ -87,10 +89,10 @@ weakest as (
 
     select
         account_id,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             "criterion || ' (' || cast(cast(round(criterion_score) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ ") || ')'",
             "', '",
-            "order by weakness_rank"
+            "weakness_rank"
         ) }} as weakest_criteria
     from weakest_ranked
     where weakness_rank <= 3
@@ -102,7 +104,9 @@ recent_tickets_ranked as (
 
     select
         tickets.*,
-        row_number() over (partition by tickets.account_id order by tickets.created_at desc) as recency_rank
+        row_number() over (
+            partition by tickets.account_id order by tickets.created_at desc, tickets.ticket_id desc
+        ) as recency_rank
     from tickets
 
 ),
@@ -111,10 +115,10 @@ recent_tickets as (
 
     select
         account_id,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             "cast(" ~ to_date('created_at') ~ " as " ~ dbt.type_string() ~ ") || ' ' || category || ' ' || priority || ' (' || status || ')'",
             "'; '",
-            "order by recency_rank"
+            "recency_rank"
         ) }} as last_tickets
     from recent_tickets_ranked
     where recency_rank <= 3
@@ -130,7 +134,8 @@ last_low_comment as (
         score,
         comment_text,
         responded_at,
-        row_number() over (partition by account_id order by responded_at desc) as recency_rank
+        response_id,
+        row_number() over (partition by account_id order by responded_at desc, response_id desc) as recency_rank
     from responses
 
 ),
@@ -153,9 +158,9 @@ final as (
         last_low_comment.responded_at as last_low_survey_at,
         coalesce(driver_actions.recommended_action, overall_actions.recommended_action) as recommended_action,
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
-        row_number() over (
-            order by current_scores.health_score asc, current_scores.arr_amount desc, current_scores.account_id asc
-        ) as review_rank
+        cast(row_number() over (
+            order by current_scores.health_score asc, current_scores.arr_amount desc nulls last, current_scores.account_id asc
+        ) as {{ dbt.type_bigint() }}) as review_rank
 
     from current_scores
     left join weakest

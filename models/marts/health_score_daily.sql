@@ -15,7 +15,8 @@
 {{ config(
     materialized='incremental',
     unique_key='score_date',
-    incremental_strategy='delete+insert',
+    incremental_strategy=date_replace_strategy(),
+    partition_by=date_partitions('score_date'),
     on_schema_change='fail'
 ) }}
 

@@ -1,4 +1,5 @@
-"""Command line: `customer-health run | generate | summary | notify | lint | evaluate | bench`."""
+"""Command line: `customer-health run | generate | summary | notify | lint | evaluate | bench |
+load-spark | export`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import bench, notify, project, runlock, summary
+from customer_health import bench, export, notify, project, runlock, summary
 
 
 def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
@@ -103,8 +104,13 @@ def _warehouse_busy(db_path: Path) -> str | None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Generate the demo if needed, check raw, dbt build, validate, publish, print the summary.
 
-    One run at a time per warehouse (runlock); exit codes EXIT_*.
+    One run at a time per warehouse (runlock); exit codes EXIT_*. `--target spark` builds on
+    Spark instead (customer_health.spark: no publication, no notifications there).
     """
+    if getattr(args, "target", "duckdb") == "spark":
+        from customer_health import spark
+
+        return spark.cmd_run_spark(args)
     root = project.project_dir()
     db_path = project.duckdb_path(root)
     try:
@@ -274,7 +280,21 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="generate the demo if needed, dbt build, print the summary")
     run.add_argument("--as-of", help="scoring date YYYY-MM-DD (default: yesterday UTC)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    run.add_argument("--target", choices=["duckdb", "spark"],
+                     default=os.environ.get("HEALTH_TARGET", "duckdb"),
+                     help="engine (default $HEALTH_TARGET, else duckdb); spark: raw tables "
+                     "loaded with load-spark")
     run.set_defaults(func=cmd_run)
+
+    load = sub.add_parser("load-spark", help="copy the raw tables of a DuckDB file into Spark")
+    load.add_argument("--from-duckdb", required=True, metavar="FILE", help="DuckDB warehouse")
+    load.add_argument("--raw-schema", default="raw", help="Spark database (default raw)")
+    load.set_defaults(func=lambda a: __import__("customer_health.spark").spark.cmd_load_spark(a))
+
+    exp = sub.add_parser("export", help="write every mart as DIR/<mart>.parquet")
+    exp.add_argument("--target", choices=["duckdb", "spark"], default="duckdb")
+    exp.add_argument("--to", required=True, metavar="DIR", help="output folder")
+    exp.set_defaults(func=export.cmd_export)
 
     gen = sub.add_parser("generate", help="write a demo warehouse (generator options follow)")
     gen.add_argument("--db", help="DuckDB file (default $HEALTH_DUCKDB_PATH)")

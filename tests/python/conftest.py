@@ -193,3 +193,14 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
     """A private, writable copy of the built small portfolio."""
     yield small_built.clone(tmp_path / "copy")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the Spark side of the parity test as soon as it is selected, so its Spark
+    builds run while the DuckDB tests before it run (test_spark_parity.py)."""
+    if any("test_spark_parity.py::test_marts" in item.nodeid for item in session.items):
+        try:
+            import test_spark_parity
+        except pytest.skip.Exception:  # the spark extra is not installed
+            return
+        test_spark_parity.start_spark_side()

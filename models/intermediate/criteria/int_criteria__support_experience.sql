@@ -163,7 +163,7 @@ ticket_shortfalls as (
             when handle_minutes is not null
                 then {{ clamp('(handle_minutes / handle_target_minutes - 1) / (' ~ breach_at ~ ' - 1)') }}
         end as handling_shortfall,
-        case when reopen_count > 0 then 1.0 else 0.0 end as reopen_shortfall
+        cast(case when reopen_count > 0 then 1.0 else 0.0 end as {{ type_double() }}) as reopen_shortfall
     from tickets_as_of
 
 ),

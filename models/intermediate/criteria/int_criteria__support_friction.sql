@@ -108,7 +108,7 @@ final as (
         account_id,
         score_date,
         'support_friction' as criterion,
-        friction_ticket_count * 1.0 / active_users as raw_value,
+        cast(friction_ticket_count as {{ type_double() }}) / active_users as raw_value,
         'ok' as status,
         cast(null as {{ type_double() }}) as fixed_score,
         {% call for_as_of_date('score_date') %}

@@ -11,7 +11,7 @@
     account map changed.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='keyed_upsert',
     unique_key=['interaction_source', 'interaction_id'],
     on_schema_change='fail'

@@ -12,7 +12,7 @@
     accepted; every answer when the contact -> account map changed.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='keyed_upsert',
     unique_key='response_id',
     on_schema_change='fail'
@@ -73,11 +73,11 @@ attributed as (
         responses.ticket_id,
         responses.survey_type,
         responses.score,
-        case responses.survey_type
+        cast(case responses.survey_type
             when 'nps' then responses.score * 10.0
             when 'csat' then (responses.score - 1) * 25.0
             when 'like' then responses.score * 100.0
-        end as score_pct,
+        end as decimal(14, 1)) as score_pct,
         responses.comment_text,
         responses.has_comment,
         responses.responded_at,

@@ -8,7 +8,7 @@
     category roles, the service targets or the contact -> account map changed.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='keyed_upsert',
     unique_key='ticket_id',
     on_schema_change='fail'

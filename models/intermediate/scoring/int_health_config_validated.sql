@@ -47,7 +47,7 @@ seed_rows as (
 final as (
 
     select
-        {{ dbt.hash(dbt.listagg('seed_name || \':\' || row_text', "'|'", 'order by seed_name, row_text')) }}
+        {{ dbt.hash(ordered_listagg('seed_name || \':\' || row_text', "'|'", 'seed_name, row_text')) }}
             as config_version,
         count(*) as config_row_count
 

@@ -13,7 +13,7 @@
     are kept too: readers select the days their windows need.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['account_id', 'activity_date'],
     on_schema_change='fail'

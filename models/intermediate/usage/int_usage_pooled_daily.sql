@@ -101,7 +101,7 @@ final as (
         cast(coalesce(events_per_day.event_count, 0) as {{ dbt.type_bigint() }}) as event_count,
         cast(case
             when coalesce(live_accounts_per_day.live_account_count, 0) > 0
-                then coalesce(events_per_day.event_count, 0) * 1.0 / live_accounts_per_day.live_account_count
+                then cast(coalesce(events_per_day.event_count, 0) as {{ type_double() }}) / live_accounts_per_day.live_account_count
             else 0
         end as {{ type_double() }}) as pooled_value
 

@@ -5,7 +5,7 @@
 -- check can change without a new load) are checked again (macro
 -- checked_source_ctes; DECISIONLOG.md, "Incremental staging").
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='delete+insert',
     unique_key='quarantine_key',
     on_schema_change='fail'

@@ -11,7 +11,7 @@
     run: int_usage_daily_aggregated recomputes the days they touch.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_materialization(),
     incremental_strategy='delete+insert',
     unique_key='quarantine_key',
     on_schema_change='fail'
