@@ -52,7 +52,10 @@ JOB_SCRIPT = textwrap.dedent(
         e.asset_key.to_user_string() for e in run.all_events
         if e.event_type_value == "ASSET_MATERIALIZATION"
     )
-    out["failures"] = [e.message for e in run.all_events if e.event_type_value == "STEP_FAILURE"]
+    out["failures"] = [
+        f"{e.message} | {e.event_specific_data.error.to_string() if e.event_specific_data else ''}"
+        for e in run.all_events if e.event_type_value == "STEP_FAILURE"
+    ]
     print("RESULT " + json.dumps(out))
     """
 )
@@ -81,9 +84,14 @@ def orchestrated(tmp_path_factory: pytest.TempPathFactory) -> dict:
             cwd=root, env=env, text=True, capture_output=True,
         )
 
+    # a script file, not `python -c`: pyspark (imported by GX when installed) takes a main
+    # module without __file__ for a doctest run and exits
+    script = root / "run_daily_job.py"
+    script.write_text(JOB_SCRIPT)
+
     def run_job() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-c", JOB_SCRIPT, yesterday.isoformat()],
+            [sys.executable, str(script), yesterday.isoformat()],
             cwd=root, env=env, text=True, capture_output=True,
         )
 
