@@ -33,7 +33,7 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests/python
 	$(BIN)/customer-health lint
-	$(BIN)/python -m pytest tests/python
+	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests/python

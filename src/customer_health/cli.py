@@ -233,6 +233,40 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return notify.run_step(root, project.duckdb_path(root), dry_run=args.dry_run)
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish the built marts again (options of `python -m customer_health.publish`)."""
+    from customer_health import publish
+
+    return publish.main(args.rest)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Generate the dbt docs site from the warehouse and serve it on localhost."""
+    root = project.project_dir()
+    db_path = project.duckdb_path(root)
+    if not db_path.exists():
+        print(f"customer-health docs: no warehouse at {db_path}: run `customer-health run` first",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        project.run_dbt(["docs", "generate"], root, db_path)
+    except subprocess.CalledProcessError as exc:
+        print(f"customer-health docs: dbt docs generate failed (exit {exc.returncode}); "
+              "see the messages above", file=sys.stderr)
+        return EXIT_FAILED
+    site = project.target_dir(root) / "index.html"
+    print(f"docs site written: {site}")
+    if args.no_serve:
+        return EXIT_OK
+    try:
+        project.run_dbt(["docs", "serve", "--port", str(args.port), "--no-browser"], root, db_path)
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or EXIT_FAILED
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run a Great Expectations suite (options of `python -m customer_health.quality`)."""
     from customer_health import quality
@@ -320,6 +354,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     notify.add_arguments(notify_parser)
     notify_parser.set_defaults(func=cmd_notify)
+
+    pub = sub.add_parser(
+        "publish", help="publish the built marts again (read-only DuckDB file and Parquet set)",
+        description="Copy schema marts of the working warehouse to HEALTH_PUBLISH_DIR "
+        "(default data/published), swapped in atomically; `run` does this after every green "
+        "build. Options follow (see `python -m customer_health.publish --help`).",
+    )
+    pub.add_argument("rest", nargs=argparse.REMAINDER)
+    pub.set_defaults(func=cmd_publish)
+
+    docs = sub.add_parser("docs", help="generate the dbt docs site and serve it on localhost")
+    docs.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    docs.add_argument("--no-serve", action="store_true", help="generate the site only")
+    docs.set_defaults(func=cmd_docs)
 
     val = sub.add_parser("validate", help="Great Expectations suites (raw or marts)")
     val.add_argument("rest", nargs=argparse.REMAINDER)

@@ -137,7 +137,18 @@ def _parameter_names(value: Any) -> set[str]:
 
 
 def _quiet_gx() -> None:
-    """Silence GX analytics, progress bars and logging (call before importing GX)."""
+    """Silence GX analytics, progress bars and logging (call before importing GX).
+
+    Also: GX imports pyspark's Spark Connect module when pyspark is installed (the spark
+    extra), and that module takes a `__main__` without `__file__` or `__spec__` (a pytest-xdist
+    worker, `python -c`, some notebook kernels) for a doctest run and calls sys.exit(0).
+    Such a main module gets a placeholder `__file__` first.
+    """
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(
+        main, "__file__"
+    ):
+        main.__file__ = "<customer_health>"
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("TQDM_DISABLE", "1")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import project
+from customer_health import project, quality
 from customer_health.generator import GeneratorConfig, write_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,10 @@ PARSE_CACHE = Path("target") / "partial_parse.msgpack"
 # The first parse cache a copy wrote without --vars (dbt checks it against each copy's
 # files, vars and environment and re-parses what differs, so any copy may reuse it).
 _parse_cache: dict[str, bytes] = {}
+
+# GX is imported by some tests directly; under pytest-xdist the worker's __main__ has no
+# __file__, which pyspark's connect module takes for a doctest run (quality._quiet_gx)
+quality._quiet_gx()
 
 # The small portfolio most end-to-end tests share: enough history (26 months)
 # for the month-of-year index, small enough to build in seconds.
@@ -198,6 +203,10 @@ def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the Spark side of the parity test as soon as it is selected, so its Spark
     builds run while the DuckDB tests before it run (test_spark_parity.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # under pytest-xdist every worker collects every test: the worker that runs the
+        # parity test starts the Spark side itself (its fixture), the other runs the rest
+        return
     if any("test_spark_parity.py::test_marts" in item.nodeid for item in session.items):
         try:
             import test_spark_parity

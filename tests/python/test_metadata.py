@@ -28,7 +28,13 @@ def _tool(name: str) -> str:
 def documented(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """A copy of the small build with target/manifest.json and target/catalog.json."""
     warehouse = small_built.clone(tmp_path_factory.mktemp("docs") / "copy")
-    warehouse.dbt("docs", "generate", as_of=SMALL_AS_OF)
+    # through the CLI, as a user generates the site (`customer-health docs` also serves it)
+    env = project.dbt_env(warehouse.root, warehouse.db, SMALL_AS_OF)
+    env.update(HEALTH_PROJECT_DIR=str(warehouse.root), DBT_TARGET_PATH="target")
+    result = subprocess.run([_tool("customer-health"), "docs", "--no-serve"], cwd=warehouse.root,
+                            env=env, text=True, capture_output=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "docs site written" in result.stdout
     return warehouse
 
 
