@@ -100,6 +100,10 @@ def dbt_env(
     return env
 
 
+# Resources that are no-op nodes in a `dbt build` (MetricFlow's saved queries, exposures).
+NO_OP_RESOURCE_TYPES = ("saved_query", "exposure")
+
+
 def build_args(full_refresh: bool = False, skip_seeds: list[str] | None = None) -> list[str]:
     """Return the `dbt build` arguments of a production run (`customer-health run`).
 
@@ -110,7 +114,7 @@ def build_args(full_refresh: bool = False, skip_seeds: list[str] | None = None) 
     out when all its parents are; tests of models reading a seed still run). A changed
     seed is loaded and its tests run before any model that reads it (dbt build order).
     """
-    args = ["build", "--exclude-resource-type", "unit_test", "saved_query", "exposure"]
+    args = ["build", "--exclude-resource-type", "unit_test", *NO_OP_RESOURCE_TYPES]
     if full_refresh:
         args.append("--full-refresh")
     if skip_seeds:

@@ -133,7 +133,7 @@ class Warehouse:
         if extra_vars:
             args += ["--vars", json.dumps(extra_vars)]
         # saved queries and exposures are no-op nodes in a build (project.build_args)
-        excluded = ["saved_query", "exposure"] + ([] if unit_tests else ["unit_test"])
+        excluded = [*project.NO_OP_RESOURCE_TYPES] + ([] if unit_tests else ["unit_test"])
         args += ["--exclude-resource-type", *excluded]
         if full_refresh:
             args.append("--full-refresh")
