@@ -10,6 +10,49 @@
     ]) }}
 {%- endmacro %}
 
+{#-
+    Where each criterion's rows come from, for int_criterion_sources_checked:
+    the raw tables (as the source and data_quality_summary name them), the rows
+    that count, and the window (days before and including the score date) in
+    which a live account needs one of them (its has_source_rows). A criterion
+    not listed here is reported with its own name and a window of 0 (unknown).
+-#}
+{% macro criterion_sources() -%}
+    {%- set raw = var('raw_schema', 'raw') -%}
+    {{ return({
+        'product_usage': {
+            'tables': raw ~ '.usage_events',
+            'rows': 'usage events',
+            'window_days': var('usage_current_window_days') + var('usage_baseline_window_days'),
+        },
+        'support_friction': {
+            'tables': raw ~ '.tickets',
+            'rows': 'tickets of any category',
+            'window_days': var('support_lookback_days'),
+        },
+        'support_experience': {
+            'tables': raw ~ '.tickets',
+            'rows': 'tickets of any category',
+            'window_days': var('support_lookback_days'),
+        },
+        'satisfaction': {
+            'tables': raw ~ '.survey_responses',
+            'rows': 'survey answers',
+            'window_days': var('satisfaction_lookback_days'),
+        },
+        'engagement': {
+            'tables': raw ~ '.touchpoints, ' ~ raw ~ '.tickets, ' ~ raw ~ '.survey_responses',
+            'rows': 'engagement interactions (touchpoints, question and feature-request tickets, survey answers)',
+            'window_days': var('engagement_lookback_days'),
+        },
+        'commercial_momentum': {
+            'tables': raw ~ '.subscription_events',
+            'rows': 'commercial events',
+            'window_days': var('commercial_lookback_days'),
+        },
+    }) }}
+{%- endmacro %}
+
 {#- The highest number of criteria per scorecard the method recommends. -#}
 {% macro max_recommended_criteria() -%}{{ return(6) }}{%- endmacro %}
 
@@ -30,6 +73,10 @@
     {%- set min_coverage = var('min_coverage_pct') | float -%}
     {%- if not (0 <= min_coverage <= 100) -%}
         {%- do problems.append("var min_coverage_pct must be between 0 and 100, got " ~ min_coverage) -%}
+    {%- endif -%}
+    {%- set sparse_pct = var('source_sparse_min_account_pct') | float -%}
+    {%- if not (0 <= sparse_pct <= 100) -%}
+        {%- do problems.append("var source_sparse_min_account_pct must be between 0 and 100, got " ~ sparse_pct) -%}
     {%- endif -%}
     {%- for name in ['score_history_days', 'usage_current_window_days', 'usage_baseline_window_days',
                      'support_lookback_days', 'satisfaction_lookback_days', 'engagement_lookback_days',

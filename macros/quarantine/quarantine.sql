@@ -59,12 +59,40 @@
     a `_loaded_at` changed in place, raw rows gone. The model delete+inserts by
     quarantine_key, so the stored rows of those keys are replaced by their new
     check. Emits the CTEs followed by a comma. -#}
+{#- What to select a raw table from: the table itself, or, when the loader never
+    created it, an empty stand-in with the contract's columns (the source YAML's
+    data_type; optional columns left out), so the build goes on and the criteria
+    that read it find no rows (source_missing, int_criterion_sources_checked).
+    The preflight reports a missing table: a note for a table whose source YAML
+    marks it `meta: {optional: true}`, a problem that stops the run otherwise. -#}
+{% macro raw_table(relation) -%}
+    {%- if not execute or load_relation(relation) is not none -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {%- set types = {
+        'string': dbt.type_string(), 'timestamp': dbt.type_timestamp(), 'integer': dbt.type_int(),
+        'numeric': dbt.type_numeric(), 'boolean': dbt.type_boolean(),
+    } -%}
+    {%- set columns = [] -%}
+    {%- for node in graph.sources.values()
+        if node.identifier | lower == relation.identifier | lower and node.schema | lower == relation.schema | lower -%}
+        {%- for column in node.columns.values() if not (column.meta or {}).get('optional') -%}
+            {%- do columns.append('cast(null as ' ~ types.get(column.data_type, dbt.type_string()) ~ ') as ' ~ column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if not columns -%}
+        {{- exceptions.raise_compiler_error('raw table ' ~ relation ~ ' does not exist and no source declares its columns') -}}
+    {%- endif -%}
+    {%- do log('raw table ' ~ relation ~ ' does not exist: read as an empty table (its criteria get source_missing)', info=true) -%}
+    {{- return('(select ' ~ columns | join(', ') ~ ' where 1 = 0) as missing_' ~ relation.identifier) -}}
+{%- endmacro %}
+
 {% macro checked_source_ctes(relation, key, recheck) -%}
     {%- set loaded_at = loaded_at_expr(relation) -%}
     {%- set buckets = var('recheck_buckets', 1024) -%}
     raw_source as (
 
-        select * from {{ relation }}
+        select * from {{ raw_table(relation) }}
 
     ),
 

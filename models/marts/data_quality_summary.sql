@@ -1,7 +1,11 @@
 -- Rows per raw table and load date: how many arrived, how many staging
 -- accepted, and the problem rows by severity and reason, for a BI chart of
 -- data quality over time. One row per source table, load date, severity and
--- reason; severity `accepted` carries the accepted count.
+-- reason; severity `accepted` carries the accepted count. Severity `warn`: a
+-- criterion whose sources are not connected on as_of_date
+-- (int_criterion_sources_checked: source_missing, source_sparse), one row each,
+-- load_date = as_of_date, the tables it reads as source_table, the reason in
+-- words and the live accounts with a row as row_count.
 {%- set raw = var('raw_schema', 'raw') -%}
 {%- set tables = quarantined_tables() %}
 
@@ -33,6 +37,20 @@ repairs as (
 
 ),
 
+unconnected_sources as (
+
+    select
+        source_tables as source_table,
+        score_date as load_date,
+        'warn' as severity,
+        source_reason as reason,
+        accounts_with_rows as row_count
+    from {{ ref('int_criterion_sources_checked') }}
+    where source_status <> 'connected'
+        and score_date = {{ as_of_date() }}
+
+),
+
 counted as (
 
     select
@@ -54,6 +72,16 @@ counted as (
         count(*) as row_count
     from repairs
     group by 1, 2, 3, 4
+
+    union all
+
+    select
+        source_table,
+        load_date,
+        severity,
+        reason,
+        row_count
+    from unconnected_sources
 
 ),
 

@@ -5,11 +5,14 @@ columns and each column's `data_type` (string, timestamp, integer, numeric, bool
 It is read as YAML, without starting dbt, and compared with the warehouse's
 information_schema:
 
-- a missing table, a missing column (a renamed one shows as missing, with the new
-  name suggested) or a column whose type cannot hold the contract's values is a
-  problem: the run stops before any model runs, one message per problem;
-- an extra column, an empty table, or a column of another type whose every value
-  casts (a score delivered as VARCHAR holding numbers) is a note: the run proceeds.
+- a missing required table, a missing column (a renamed one shows as missing, with
+  the new name suggested) or a column whose type cannot hold the contract's values is
+  a problem: the run stops before any model runs, one message per problem;
+- an extra column, an empty table, a missing optional table (`meta: {optional: true}`
+  on the source table: a loader that never delivered it; staging reads it as empty,
+  macro raw_table, and its criteria get source_missing), or a column of another type
+  whose every value casts (a score delivered as VARCHAR holding numbers) is a note:
+  the run proceeds.
 
 What "castable" means (DECISIONLOG.md, "Raw schema preflight"): every non-null value
 that is not blank text gives a value under the cast staging applies (the same
@@ -77,6 +80,7 @@ class ContractTable:
     schema: str
     columns: tuple[ContractColumn, ...]
     yaml_path: str
+    optional: bool = False  # meta.optional on the source table: a missing table is a note
 
     @property
     def relation(self) -> str:
@@ -151,6 +155,7 @@ def load_contract(root: Path | None = None) -> list[ContractTable]:
                     schema=schema.lower(),
                     columns=tuple(columns),
                     yaml_path=str(path.relative_to(root)),
+                    optional=bool((table.get("meta") or {}).get("optional")),
                 ))
     return tables
 
@@ -281,6 +286,13 @@ def check(db_path: Path, root: Path | None = None) -> PreflightReport:
         found = _warehouse_columns(con, {t.schema for t in contract})
         for table in contract:
             columns = found.get(table.relation)
+            if columns is None and table.optional:
+                report.notes.append(
+                    f"{table.relation}: table missing (source {table.source}.{table.name}, "
+                    "optional); the build reads it as empty and the criteria that read it "
+                    "get source_missing"
+                )
+                continue
             if columns is None:
                 report.problems.append(
                     f"{table.relation}: table missing (source {table.source}.{table.name}, "

@@ -199,16 +199,16 @@ DRIFT_CASES = {
          "(epoch seconds?)"],
     ),
     "missing_table": (
-        ["drop table raw.touchpoints"],
-        ["raw.touchpoints: table missing (source marketing.touchpoints"],
+        ["drop table raw.contacts"],
+        ["raw.contacts: table missing (source crm.contacts"],
     ),
     "several_at_once": (
-        ["alter table raw.tickets drop column priority", "drop table raw.touchpoints",
+        ["alter table raw.tickets drop column priority", "drop table raw.contacts",
          "alter table raw.accounts alter is_internal type varchar",
          "update raw.accounts set is_internal = 'maybe' where account_id = "
          "(select min(account_id) from raw.accounts)"],
         ["raw.tickets.priority: contract column missing",
-         "raw.touchpoints: table missing",
+         "raw.contacts: table missing",
          "raw.accounts.is_internal: expected boolean, found VARCHAR text: 1 of 20 values "
          "do not cast (e.g. 'maybe')"],
     ),

@@ -203,6 +203,7 @@ final as (
         account_events.momentum as raw_value,
         case when account_events.event_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
+        coalesce(account_events.event_count > 0, false) as has_source_rows,
         {% call for_as_of_date('account_score_dates.score_date') %}
             case
                 when account_events.event_count > 0

@@ -114,6 +114,7 @@ final as (
         coalesce(decayed_points, 0) as raw_value,
         case when interaction_count > 0 then 'ok' else 'silent' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
+        interaction_count > 0 as has_source_rows,
         {% call for_as_of_date('score_date') %}
             case
                 when interaction_count > 0

@@ -127,6 +127,7 @@ final as (
         end as raw_value,
         status,
         cast(case when status = 'dormant' then 0.0 end as {{ type_double() }}) as fixed_score,
+        current_events + baseline_events > 0 as has_source_rows,
         {% call for_as_of_date('score_date') %}
             'active days ' || cast(current_active_days as {{ dbt.type_string() }})
             || '/{{ current_days }}; events ' || cast(current_events as {{ dbt.type_string() }})

@@ -127,6 +127,7 @@ final as (
         case when response_count > 0 then weighted_score end as raw_value,
         case when response_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
+        response_count > 0 as has_source_rows,
         {% call for_as_of_date('score_date') %}
             case
                 when response_count > 0

@@ -226,6 +226,7 @@ final as (
         account_scores.failures_per_user as raw_value,
         case when account_scores.ticket_count > 0 then 'ok' else 'no_data' end as status,
         cast(null as {{ type_double() }}) as fixed_score,
+        coalesce(account_scores.ticket_count > 0, false) as has_source_rows,
         {% call for_as_of_date('account_score_dates.score_date') %}
             case
                 when account_scores.ticket_count > 0

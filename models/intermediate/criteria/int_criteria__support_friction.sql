@@ -30,15 +30,17 @@ score_dates as (
 
 ),
 
--- only the days the windows of this run's score dates reach
+-- only the days the windows of this run's score dates reach; every ticket
+-- (any category) shows the helpdesk is connected (int_criterion_sources_checked),
+-- the friction ones are counted
 tickets as (
 
     select
         account_id,
-        created_date
+        created_date,
+        is_friction
     from {{ ref('int_tickets_attributed') }}
-    where is_friction
-        and created_date > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
+    where created_date > (select {{ add_days('score_dates.first_score_date', -lookback_days) }} from score_dates)
         and created_date <= (select score_dates.last_score_date from score_dates)
 
 ),
@@ -61,7 +63,8 @@ account_days as (
         account_id,
         created_date as day_date,
         false as is_score_date,
-        count(*) as ticket_count
+        sum(case when is_friction then 1 else 0 end) as ticket_count,
+        count(*) as any_ticket_count
     from tickets
     group by 1, 2
 
@@ -71,7 +74,8 @@ account_days as (
         account_id,
         score_date as day_date,
         true as is_score_date,
-        0 as ticket_count
+        0 as ticket_count,
+        0 as any_ticket_count
     from account_score_dates
 
 ),
@@ -82,8 +86,10 @@ friction_counts as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(ticket_count) over ({{ trailing_days_frame(lookback_days) }}) as friction_ticket_count
+        sum(ticket_count) over account_window as friction_ticket_count,
+        sum(any_ticket_count) over account_window as any_ticket_count
     from account_days
+    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 
@@ -93,6 +99,7 @@ measured as (
         friction_counts.account_id,
         friction_counts.score_date,
         friction_counts.friction_ticket_count,
+        friction_counts.any_ticket_count,
         coalesce(active_users.active_users, 1) as active_users
     from friction_counts
     left join active_users
@@ -111,6 +118,7 @@ final as (
         cast(friction_ticket_count as {{ type_double() }}) / active_users as raw_value,
         'ok' as status,
         cast(null as {{ type_double() }}) as fixed_score,
+        any_ticket_count > 0 as has_source_rows,
         {% call for_as_of_date('score_date') %}
             cast(friction_ticket_count as {{ dbt.type_string() }})
             || ' bug/complaint tickets in {{ lookback_days }} days for '

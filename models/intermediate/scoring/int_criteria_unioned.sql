@@ -1,6 +1,7 @@
 {#-
     All criterion models stacked: they share one output shape (account_id,
-    score_date, criterion, raw_value, status, fixed_score, evidence).
+    score_date, criterion, raw_value, status, fixed_score, has_source_rows,
+    evidence).
     Adding a criterion = one int_criteria__<key> model, its key in this list and
     a row in seeds health_criteria / health_weights; int_health_config_validated
     fails the build when a seeded criterion has no model here.
@@ -22,6 +23,7 @@ with
             cast(raw_value as {{ type_double() }}) as raw_value,
             status,
             cast(fixed_score as {{ type_double() }}) as fixed_score,
+            has_source_rows,
             evidence
         from {{ ref('int_criteria__' ~ criterion) }}
 

@@ -6,8 +6,10 @@
     2. the remaining weight of excluded criteria is spread over the included
        criteria in proportion to their (possibly increased) weights:
        effective_weight = allocated weight x 100 / sum of allocated weights;
-    coverage_pct = sum of the scorecard weights of the criteria with a score
-    (of 100), whatever the redistribution;
+    coverage_pct = the scorecard weight of the criteria with a score, in percent
+    of the weight of the criteria whose sources are connected (not
+    source_missing / source_sparse: a source the portfolio lacks is not a gap
+    in this account's data), whatever the redistribution;
     points = effective_weight x criterion_score / 100;
     points_lost = effective_weight - points (what the criterion costs the score).
 -#}
@@ -48,7 +50,8 @@ account_totals as (
     select
         account_id,
         score_date,
-        sum(case when is_included then weight else 0 end) as coverage_pct,
+        sum(case when is_included then weight else 0 end) as included_weight,
+        sum(case when status in ('source_missing', 'source_sparse') then 0 else weight end) as connected_weight,
     {%- for criterion in criteria %}
         sum(
             case when not is_included and redistribute_to = '{{ criterion }}' then weight else 0 end
@@ -65,7 +68,12 @@ with_totals as (
 
     select
         criteria_scores.*,
-        account_totals.coverage_pct,
+        case
+            when account_totals.connected_weight > 0
+                -- at most 100: a CSM override can include a criterion whose source is not connected
+                then least(round(100.0 * account_totals.included_weight / account_totals.connected_weight, 6), 100.0)
+            else 0.0
+        end as coverage_pct,
         case
             when not criteria_scores.is_included then 0.0
             {%- for criterion in criteria %}
@@ -74,7 +82,7 @@ with_totals as (
             {%- endfor %}
             else criteria_scores.weight
         end as allocated_weight,
-        account_totals.coverage_pct
+        account_totals.included_weight
         {%- for criterion in criteria %}
             + case when account_totals.included__{{ criterion }} then account_totals.received__{{ criterion }} else 0 end
         {%- endfor %} as total_allocated_weight

@@ -1,5 +1,8 @@
 {#-
     Each criterion of each account's scorecard on each score date, scored 0-100:
+    0. a criterion whose sources are not connected on the date
+       (int_criterion_sources_checked: source_missing, source_sparse) takes
+       that status and is excluded for every account (weight redistributed);
     1. a status-mandated score (e.g. dormant usage = 0) wins;
     2. no data (status no_data / silent): seed health_criteria's missing policy,
        `fixed` -> missing_score, `exclude` -> no score (weight redistributed);
@@ -66,6 +69,18 @@ criteria_config as (
 
 ),
 
+source_checks as (
+
+    select
+        score_date,
+        criterion,
+        source_status,
+        source_reason
+    from {{ ref('int_criterion_sources_checked') }}
+    where source_status <> 'connected'
+
+),
+
 overrides as (
 
     select
@@ -89,9 +104,14 @@ scorecard_criteria as (
         weights.criterion,
         weights.weight,
         criteria_values.raw_value,
-        criteria_values.status,
+        coalesce(source_checks.source_status, criteria_values.status) as status,
         criteria_values.fixed_score,
-        criteria_values.evidence,
+        case
+            when source_checks.source_status is not null
+                then {% call for_as_of_date('account_score_dates.score_date') %}source_checks.source_reason{% endcall %}
+            else criteria_values.evidence
+        end as evidence,
+        source_checks.source_status is not null as is_unconnected,
         criteria_config.normalisation_method,
         criteria_config.zero_at,
         criteria_config.full_at,
@@ -100,7 +120,8 @@ scorecard_criteria as (
         criteria_config.redistribute_to,
         criteria_values.status in ('no_data', 'silent') as is_missing,
         criteria_values.status = 'insufficient_history' as is_insufficient,
-        criteria_config.normalisation_method = 'percentile'
+        source_checks.source_status is null
+        and criteria_config.normalisation_method = 'percentile'
         and criteria_values.fixed_score is null
         and criteria_values.status not in ('no_data', 'silent', 'insufficient_history')
         and criteria_values.raw_value is not null as is_ranked
@@ -113,6 +134,9 @@ scorecard_criteria as (
         and weights.criterion = criteria_values.criterion
     inner join criteria_config
         on weights.criterion = criteria_config.criterion
+    left join source_checks
+        on account_score_dates.score_date = source_checks.score_date
+        and weights.criterion = source_checks.criterion
 
 ),
 
@@ -135,6 +159,7 @@ normalised as (
     select
         scorecard_criteria.*,
         case
+            when scorecard_criteria.is_unconnected then null
             when scorecard_criteria.fixed_score is not null then scorecard_criteria.fixed_score
             when scorecard_criteria.is_insufficient then null
             when scorecard_criteria.is_missing and scorecard_criteria.missing_policy = 'fixed'

@@ -15,7 +15,7 @@
     'playbook_actions', 'health_overrides'
 ] -%}
 {%- set scoring_vars = [
-    'score_history_days', 'min_coverage_pct', 'usage_current_window_days',
+    'score_history_days', 'min_coverage_pct', 'source_sparse_min_account_pct', 'usage_current_window_days',
     'usage_baseline_window_days', 'usage_level_share', 'usage_trend_zero_at',
     'usage_trend_full_at', 'seasonal_aggregation', 'seasonal_min_complete_months',
     'support_lookback_days', 'sla_breach_zero_at_ratio', 'satisfaction_lookback_days',

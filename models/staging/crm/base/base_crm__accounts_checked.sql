@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ raw_table(relation) }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ relation }}
+    select * from {{ raw_table(relation) }}
 
 ),
 

@@ -1,0 +1,23 @@
+-- Warns (never fails the build) when a criterion's sources are not connected on
+-- as_of_date: no live account has a row of them in the criterion's window
+-- (source_missing), or fewer than var source_sparse_min_account_pct percent do
+-- (source_sparse). The criterion is excluded for every account and its weight
+-- redistributed; each returned row names the criterion and its raw tables.
+{{ config(severity='warn') }}
+
+with
+
+unconnected as (
+
+    select
+        criterion,
+        source_tables,
+        source_status,
+        source_reason
+    from {{ ref('int_criterion_sources_checked') }}
+    where source_status <> 'connected'
+        and score_date = {{ as_of_date() }}
+
+)
+
+select * from unconnected
