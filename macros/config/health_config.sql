@@ -42,7 +42,7 @@
         },
         'engagement': {
             'tables': raw ~ '.touchpoints, ' ~ raw ~ '.tickets, ' ~ raw ~ '.survey_responses',
-            'rows': 'engagement interactions (touchpoints, question and feature-request tickets, survey answers)',
+            'rows': 'touchpoints, question or feature-request tickets or survey answers',
             'window_days': var('engagement_lookback_days'),
         },
         'commercial_momentum': {

@@ -46,6 +46,25 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     ]
 
 
+def unconnected_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(raw tables, reason) of each criterion whose sources are not connected today.
+
+    The `warn` rows of marts.data_quality_summary (source_missing / source_sparse,
+    int_criterion_sources_checked); empty when the mart is absent or every source is
+    connected.
+    """
+    if not _exists(con, "marts", "data_quality_summary"):
+        return []
+    return [
+        (str(table), str(reason))
+        for table, reason in con.execute(
+            "select source_table, reason from marts.data_quality_summary "
+            "where severity = 'warn' and (reason like 'source_missing:%' "
+            "or reason like 'source_sparse:%') order by reason"
+        ).fetchall()
+    ]
+
+
 def render(db_path: Path) -> str:
     """Return the summary of the warehouse at db_path as text."""
     con = duckdb.connect(str(db_path), read_only=True)
@@ -79,6 +98,14 @@ def render(db_path: Path) -> str:
             f"Health bands at {score_date} ({n_scored} accounts scored)\n"
             + _table(bands, ["band", "label", "color", "customers", "internal", "% customers"])
         )
+        unconnected = unconnected_sources(con)
+        if unconnected:
+            parts.append(
+                f"Sources not connected at {score_date}: these criteria are excluded for "
+                "every account and their weight redistributed (DECISIONLOG.md, "
+                '"Sources not connected")\n'
+                + "\n".join(f"  warning: {reason}" for _, reason in unconnected)
+            )
         at_risk = con.execute(
             """
             select
