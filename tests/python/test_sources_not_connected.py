@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from customer_health import preflight, summary
+
 from conftest import SMALL_AS_OF, Warehouse
 
 UNCONNECTED = ("commercial_momentum", "engagement", "satisfaction")

@@ -106,10 +106,10 @@ scorecard_criteria as (
         criteria_values.raw_value,
         coalesce(source_checks.source_status, criteria_values.status) as status,
         criteria_values.fixed_score,
+        -- an unconnected source's reason is the evidence, written for as_of_date only
         case
-            when source_checks.source_status is not null
-                then {% call for_as_of_date('account_score_dates.score_date') %}source_checks.source_reason{% endcall %}
-            else criteria_values.evidence
+            when source_checks.source_status is null then criteria_values.evidence
+            when account_score_dates.score_date = {{ as_of_date() }} then source_checks.source_reason
         end as evidence,
         source_checks.source_status is not null as is_unconnected,
         criteria_config.normalisation_method,
