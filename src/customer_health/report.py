@@ -187,7 +187,7 @@ def panel_at_risk(m: Marts) -> Panel:
         return panel
     headers = ["account", "segment", "score", "band", "30-day change", "top driver", "evidence"]
     cells = [data[c].astype(object).where(data[c].notna(), "").tolist() for c in data.columns]
-    fig = _figure(height=90 + 34 * len(data))
+    fig = _figure(height=70 + 31 * len(data))
     fig.add_trace(go.Table(
         columnwidth=[110, 70, 45, 70, 60, 120, 320],
         header=dict(values=headers, fill_color="#eeeeee", align="left"),
@@ -439,7 +439,9 @@ def panel_missing_sources(m: Marts) -> Panel:
     return panel
 
 
-PANELS = (panel_bands_over_time, panel_score_distribution, panel_at_risk, panel_contributions,
+# in page order: the grid holds two panels a row, the band history and the at-risk list
+# take a whole row each
+PANELS = (panel_bands_over_time, panel_score_distribution, panel_contributions, panel_at_risk,
           panel_churn_by_band, panel_calibration, panel_lead_time, panel_seasonality,
           panel_data_quality, panel_missing_sources)
 
