@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from customer_health import suggest
+from customer_health import cli, suggest
 
 from conftest import PROJECT_ROOT, SMALL_AS_OF, Warehouse
 
@@ -32,6 +32,17 @@ CLI = str(Path(sys.executable).parent / "customer-health")
 def _cli(warehouse_root: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, HEALTH_PROJECT_DIR=str(warehouse_root), HEALTH_DUCKDB_PATH=str(db))
     return subprocess.run([CLI, "suggest", *args], env=env, capture_output=True, text=True)
+
+
+def _in_process(monkeypatch, capsys, warehouse_root: Path, db: Path,
+                *args: str) -> subprocess.CompletedProcess[str]:
+    """`customer-health suggest` through cli.main in this process (no interpreter start-up:
+    the console script runs the same function)."""
+    monkeypatch.setenv("HEALTH_PROJECT_DIR", str(warehouse_root))
+    monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(db))
+    code = cli.main(["suggest", *args])
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
 
 
 def _one_line_exit_2(done: subprocess.CompletedProcess[str], words: str) -> None:
@@ -201,26 +212,36 @@ def test_suggest_writes_seeds_in_the_seed_format(small_built: Warehouse, tmp_pat
     assert all(0 <= v <= 1 for v in summary["auc"].values())
 
 
-def test_history_too_short_is_one_line_and_exit_2(small_built: Warehouse) -> None:
-    done = _cli(small_built.root, small_built.db, "--horizon-days", "800")
+def test_history_too_short_is_one_line_and_exit_2(
+    small_built: Warehouse, monkeypatch, capsys
+) -> None:
+    done = _in_process(monkeypatch, capsys, small_built.root, small_built.db,
+                       "--horizon-days", "800")
     _one_line_exit_2(done, "the history is too short")
 
 
-def test_no_churners_is_one_line_and_exit_2(small_built: Warehouse, tmp_path: Path) -> None:
+def test_no_churners_is_one_line_and_exit_2(
+    small_built: Warehouse, tmp_path: Path, monkeypatch, capsys
+) -> None:
     db = tmp_path / "no_churn.duckdb"
     shutil.copy2(small_built.db, db)
     con = duckdb.connect(str(db))
     con.execute("update staging.base_crm__accounts_checked set churned_at = null")
     con.close()
-    _one_line_exit_2(_cli(small_built.root, db), "no external account churned")
+    _one_line_exit_2(_in_process(monkeypatch, capsys, small_built.root, db),
+                     "no external account churned")
 
 
-def test_bad_arguments_are_one_line_and_exit_2(small_built: Warehouse, tmp_path: Path) -> None:
-    _one_line_exit_2(_cli(small_built.root, small_built.db, "--horizon-days", "0"),
+def test_bad_arguments_are_one_line_and_exit_2(
+    small_built: Warehouse, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return _in_process(monkeypatch, capsys, small_built.root, db, *args)
+
+    _one_line_exit_2(run(small_built.db, "--horizon-days", "0"),
                      "--horizon-days must be at least 1")
-    _one_line_exit_2(_cli(small_built.root, small_built.db, "--out", "seeds"),
-                     "--out must not be seeds/")
-    _one_line_exit_2(_cli(small_built.root, tmp_path / "none.duckdb"), "no warehouse at")
+    _one_line_exit_2(run(small_built.db, "--out", "seeds"), "--out must not be seeds/")
+    _one_line_exit_2(run(tmp_path / "none.duckdb"), "no warehouse at")
 
 
 def test_the_project_seeds_are_what_read_config_reads() -> None:
