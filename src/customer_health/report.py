@@ -539,6 +539,16 @@ def write_report(db_path: Path, out: Path) -> tuple[Path, list[Panel]]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `customer-health report`."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = (
+        "Write one self-contained HTML file (plotly.js inline, no network) from the marts; a "
+        "panel whose data is missing says why (DECISIONLOG.md, \"Visual report\").")
+    parser.epilog = """environment:
+  HEALTH_DUCKDB_PATH   the built warehouse (default data/customer_health.duckdb)
+exit codes:
+  0  report written
+  2  a bad argument, no built warehouse, or a file that cannot be written (one line)
+"""
     parser.add_argument("--out", default=str(DEFAULT_OUT),
                         help=f"HTML file to write (default {DEFAULT_OUT}, in the project)")
     parser.set_defaults(func=cmd_report)
@@ -549,11 +559,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     root = project.project_dir()
     out = Path(args.out)
     out = out if out.is_absolute() else root / out
+    if out.is_dir():
+        print(f"customer-health report: --out {out} is a folder: give the HTML file's path",
+              file=sys.stderr)
+        return EXIT_USAGE
     started = dt.datetime.now()
     try:
         path, panels = write_report(project.duckdb_path(root), out)
-    except (ReportError, OSError) as exc:
+    except ReportError as exc:
         print(f"customer-health report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"customer-health report: cannot write {out}: {exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_USAGE
     for panel in panels:
         if panel.figure is None:

@@ -661,6 +661,17 @@ def run(db_path: Path, root: Path, out: Path, horizon_days: int = DEFAULT_HORIZO
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `customer-health suggest`."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = (
+        "Fit weights and linear thresholds on past churn (non-negative logistic regression on "
+        "the criterion scores, rebuilt on a copy of the warehouse) and write them to --out "
+        "for review; seeds/ is never changed (DECISIONLOG.md, \"Weight suggestions\").")
+    parser.epilog = """environment:
+  HEALTH_DUCKDB_PATH   the built warehouse (default data/customer_health.duckdb)
+exit codes:
+  0  suggestions written
+  2  a bad argument, no built warehouse, a history too short or no churners (one line)
+"""
     parser.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS,
                         help=f"churn within this many days of a date (default "
                         f"{DEFAULT_HORIZON_DAYS})")

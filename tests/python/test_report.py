@@ -209,3 +209,14 @@ def test_report_without_a_warehouse_is_one_line_and_exit_2(tmp_path: Path) -> No
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
     assert "no warehouse at" in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_out_a_folder_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from customer_health import cli
+
+    monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(tmp_path / "none.duckdb"))
+    assert cli.main(["report", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"customer-health report: --out {tmp_path} is a folder: give the HTML file's path"
