@@ -43,6 +43,15 @@ lint: $(STAMP)
 evaluate: $(STAMP)
 	$(BIN)/customer-health evaluate
 
+.PHONY: report suggest
+## make report: the self-contained HTML report of the built warehouse (reports/health_report.html).
+report: $(STAMP)
+	$(BIN)/customer-health report
+
+## make suggest: weights and thresholds fitted on past churn, written to suggested/ for review.
+suggest: $(STAMP)
+	$(BIN)/customer-health suggest
+
 ## make bench: time full and one-day incremental builds on tiers S, M, L, L1y; results in bench/ and README.
 bench: $(STAMP)
 	$(BIN)/customer-health bench --update-readme

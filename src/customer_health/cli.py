@@ -377,6 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="*")
     lint.set_defaults(func=cmd_lint)
 
+    # issue 13: weight suggestions and the HTML report (customer_health.suggest, .report)
+    from customer_health import report as report_module
+    from customer_health import suggest as suggest_module
+
+    suggest_module.add_arguments(sub.add_parser(
+        "suggest", help="fit weights and thresholds on past churn; write suggested/ for review"))
+    report_module.add_arguments(sub.add_parser(
+        "report", help="write the self-contained HTML report (reports/health_report.html)"))
+
     bench.add_arguments(
         sub.add_parser("bench", help="benchmark tiers: full build, one-day refresh, memory, floor")
     )
