@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from customer_health import project
+from customer_health import project, runner
 
 if TYPE_CHECKING:
     from customer_health.generator import GeneratorConfig
@@ -468,33 +468,30 @@ def run_dbt_measured(
     The target path is the tier's, kept across runs like a deployment's target/ folder,
     so dbt's partial-parse cache survives from one run to the next; the scoring date is
     passed as `HEALTH_AS_OF_DATE` (project.dbt_env), as `customer-health run` does.
-    Raises BenchError (with the end of dbt's output) when dbt fails.
+    dbt starts through customer_health.runner, which runs PeakTreeRss while dbt runs.
+    Raises BenchError (the failing nodes, the log, the end of dbt's output) when dbt fails.
     """
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     (target / "run_results.json").unlink(missing_ok=True)
-    env = project.dbt_env(root, db_path, as_of)
-    env.update(DBT_TARGET_PATH=str(target), DBT_LOG_PATH=str(run_dir / "logs"))
+    env = {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(run_dir / "logs")}
     output = run_dir / "dbt_output.txt"
+    memory: PeakTreeRss | None = None
+
+    def watch(pid: int) -> PeakTreeRss:
+        nonlocal memory
+        memory = PeakTreeRss(pid)
+        return memory
+
     with output.open("w") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            project.dbt_command(args, root), cwd=root, env=env, stdout=out,
-            stderr=subprocess.STDOUT,
-        )
         try:
-            with PeakTreeRss(proc.pid) as memory:
-                returncode = proc.wait()
-        except BaseException:  # interrupted: do not leave dbt running on the scratch file
-            proc.kill()
-            proc.wait()
-            raise
+            runner.run(args, root, db_path, as_of=as_of, env=env, stdout=out, watch=watch)
+        except runner.DbtFailure as exc:
+            tail = output.read_text(errors="replace")[-4000:]
+            raise BenchError(f"{exc}\n(output: {output}) on {db_path}:\n{tail}") from None
         wall_s = time.perf_counter() - started
-    if returncode != 0:
-        tail = output.read_text(errors="replace")[-4000:]
-        raise BenchError(
-            f"dbt {args[0]} failed (exit {returncode}) on {db_path} (output: {output}):\n{tail}"
-        )
+    assert memory is not None
     results_file = target / "run_results.json"  # `dbt parse` writes none
     run_results = json.loads(results_file.read_text()) if results_file.exists() else {}
     statuses: dict[str, int] = defaultdict(int)

@@ -24,7 +24,6 @@ after a green build and validation).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -193,18 +192,25 @@ def publish(
     return Publication(version=version, directory=out_dir, rows=rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Publish the marts of a built warehouse (without building)."""
-    from customer_health import runlock
+def main(argv: list[str] | None = None, prog: str = "python -m customer_health.publish") -> int:
+    """Publish the marts of a built warehouse (without building).
 
-    parser = argparse.ArgumentParser(
-        prog="python -m customer_health.publish",
+    A bad option or a missing warehouse: one line `<prog>: ...` on stderr, exit 2.
+    """
+    from customer_health import cliargs, runlock
+
+    parser = cliargs.ArgumentParser(
+        prog=prog,
         description="Publish the marts to a read-only DuckDB file and Parquet, atomically.",
     )
-    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: project's)")
-    parser.add_argument("--out", type=Path, default=None, help="folder (HEALTH_PUBLISH_DIR)")
+    parser.add_argument("--db", type=cliargs.existing_file, default=None,
+                        help="DuckDB file (default: $HEALTH_DUCKDB_PATH)")
+    parser.add_argument("--out", type=cliargs.output_dir, default=None,
+                        help="folder (default: $HEALTH_PUBLISH_DIR, else data/published)")
     args = parser.parse_args(argv)
     db_path = args.db or project.duckdb_path()
+    if not db_path.is_file():
+        return cliargs.fail(prog, f"no warehouse at {db_path}: run `customer-health run` first")
     try:
         with runlock.hold(db_path):
             publication = publish(db_path, args.out or publish_dir())
