@@ -394,9 +394,10 @@ def _add_run(sub: Sub) -> None:
     run = sub.add_parser(
         "run", help="generate the demo if needed, dbt build, validate, publish, print the summary",
         formatter_class=FORMATTER,
-        description="One daily run on the working warehouse, holding its run lock: demo "
-        "generation (when needed), preflight of the raw contract, Great Expectations on raw, "
-        "dbt build, Great Expectations on the marts, publication, summary, notifications.",
+        description=cliargs.wrap(
+            "One daily run on the working warehouse, holding its run lock: demo generation "
+            "(when needed), preflight of the raw contract, Great Expectations on raw, dbt build, "
+            "Great Expectations on the marts, publication, summary, notifications."),
         epilog=ENV_COMMON + """
   HEALTH_TARGET        default of --target
   HEALTH_DEMO          auto (default), always or never: demo generation
@@ -424,11 +425,12 @@ def _add_backfill(sub: Sub) -> None:
     bf = sub.add_parser(
         "backfill", help="score the daily history for a range of dates (resumable)",
         formatter_class=FORMATTER,
-        description="Compute marts.health_score_daily (and health_band_transitions) for every "
+        description=cliargs.wrap(
+            "Compute marts.health_score_daily (and health_band_transitions) for every "
         "date from --from to --to on the working warehouse, in chunks of --chunk-days dates "
         "(one dbt build of the score models each), with a progress bar on stderr. Dates "
         "already complete for the current configuration (config_version) are skipped, so an "
-        "interrupted backfill started again finishes the rest. Holds the run lock.",
+        "interrupted backfill started again finishes the rest. Holds the run lock."),
         epilog=ENV_COMMON + "\n" + EXIT_RUN.replace(
             "3  raw tables break the raw contract (run only)\n  4  a notification failed "
             "(run only)   ", ""))
@@ -505,8 +507,9 @@ def _add_docs(sub: Sub) -> None:
     docs = sub.add_parser(
         "docs", help="generate the dbt docs site and serve it on localhost",
         formatter_class=FORMATTER,
-        description="Run `dbt docs generate` on the working warehouse (target/index.html), "
-        "then serve it on http://localhost:PORT until interrupted (Ctrl-C).",
+        description=cliargs.wrap(
+            "Run `dbt docs generate` on the working warehouse (target/index.html), "
+        "then serve it on http://localhost:PORT until interrupted (Ctrl-C)."),
         epilog=ENV_COMMON + """
 exit codes:
   0  done (or the server was interrupted)   1  dbt failed (the failing step and the log named)

@@ -20,6 +20,13 @@ class UsageError(Exception):
     """A mistake in the arguments or the environment that the user can fix (exit 2)."""
 
 
+def wrap(text: str, width: int = 88) -> str:
+    """A help paragraph wrapped to width (for RawDescriptionHelpFormatter descriptions)."""
+    import textwrap
+
+    return textwrap.fill(" ".join(text.split()), width)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse, but an error is one line `<prog>: <message>` and exit 2 (no usage block)."""
 
@@ -36,14 +43,12 @@ def fail(prog: str, message: str) -> int:
 
 def iso_date(text: str) -> dt.date:
     """A calendar date YYYY-MM-DD (argparse type)."""
+    if len(text.strip()) != 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
     try:
-        if len(text.strip()) != 10:
-            raise ValueError("not in the form YYYY-MM-DD")
         return dt.date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date YYYY-MM-DD ({exc})"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD ({exc})") from None
 
 
 def _integer(text: str) -> int:

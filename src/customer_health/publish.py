@@ -24,6 +24,7 @@ after a green build and validation).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -201,7 +202,17 @@ def main(argv: list[str] | None = None, prog: str = "python -m customer_health.p
 
     parser = cliargs.ArgumentParser(
         prog=prog,
-        description="Publish the marts to a read-only DuckDB file and Parquet, atomically.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=cliargs.wrap(
+            "Copy schema marts of the working warehouse (without building) to a read-only "
+            "DuckDB file and a Parquet set in the publication folder, swapped in atomically; "
+            "`customer-health run` does this after every green build. Holds the run lock."),
+        epilog="""environment:
+  HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
+  HEALTH_PUBLISH_DIR   the publication folder (default data/published)
+exit codes:
+  0  published   1  the publication failed (readers keep the previous one)
+  2  a bad argument, or no warehouse   75  a run holds the warehouse: try again later""",
     )
     parser.add_argument("--db", type=cliargs.existing_file, default=None,
                         help="DuckDB file (default: $HEALTH_DUCKDB_PATH)")

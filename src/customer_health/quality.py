@@ -14,6 +14,7 @@ step quarantines; the caller decides what to do); `validate(db, "marts")` is str
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import decimal
 import json
@@ -558,15 +559,24 @@ def main(argv: list[str] | None = None, prog: str = "python -m customer_health.q
 
     parser = cliargs.ArgumentParser(
         prog=prog,
-        description="Validate the raw tables or the marts with Great Expectations.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=cliargs.wrap(
+            "Validate the raw tables (--stage raw) or the marts (--stage marts) of the "
+            "working warehouse with Great Expectations; print one line per table and write "
+            "the report (JSON and Markdown) to the report folder."),
+        epilog="""environment:
+  HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
+exit codes:
+  0  the suite passed   1  an expectation failed (see the report)
+  2  a bad argument, or no warehouse""",
     )
-    parser.add_argument("--stage", required=True, choices=STAGES)
+    parser.add_argument("--stage", required=True, choices=STAGES, help="which suite")
     parser.add_argument("--db", type=cliargs.existing_file, default=None,
                         help="DuckDB file (default: $HEALTH_DUCKDB_PATH)")
     parser.add_argument("--out", type=cliargs.output_dir, default=None,
                         help="report directory (default reports/gx)")
-    parser.add_argument("--max-rows", type=cliargs.positive_int, default=None,
-                        help="sample tables above N rows")
+    parser.add_argument("--max-rows", type=cliargs.positive_int, default=None, metavar="N",
+                        help="sample tables above N rows (default: check every row)")
     args = parser.parse_args(argv)
     db_path = args.db or project.duckdb_path()
     out_dir = args.out or project.project_dir() / "reports" / "gx"
