@@ -565,7 +565,10 @@ def main(argv: list[str] | None = None) -> int:
     the failing nodes, the log path and exit 1, Ctrl-C in exit 130; never a traceback.
     """
     parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad argument (2, its line already printed)
+        return int(exc.code or 0)
     if getattr(args, "delegated", False):
         args.rest = rest
     prog = f"customer-health {args.command}"
@@ -573,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         return cliargs.fail(prog, f"unrecognized arguments: {' '.join(rest)} (see --help)")
     try:
         return int(args.func(args) or 0)
+    except SystemExit as exc:  # a delegated module's parser: --help (0) or its one-line error
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except cliargs.UsageError as exc:
         return cliargs.fail(prog, str(exc))
     except runner.DbtFailure as exc:
