@@ -173,8 +173,9 @@ def _run_locked(
     project.forget_success(target)
     started = time.perf_counter()
     try:
-        runner.run(dbt_args, root, db_path, as_of=as_of, pass_fds=(lock_fd,))
-    except runner.DbtFailure as exc:
+        # project.run_dbt: runner.run with the project's arguments (tests replace it)
+        project.run_dbt(dbt_args, root, db_path, as_of=as_of, pass_fds=(lock_fd,))
+    except subprocess.CalledProcessError as exc:  # runner.DbtFailure: the nodes and the log
         print(f"customer-health run: {exc}\nNothing was published: readers keep the previous "
               "publication.", file=sys.stderr)
         return EXIT_FAILED
@@ -573,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = rest
     prog = f"customer-health {args.command}"
     if rest and not getattr(args, "delegated", False):
-        return cliargs.fail(prog, f"unrecognized arguments: {' '.join(rest)} (see --help)")
+        return cliargs.fail(prog, f"unrecognized arguments: {' '.join(rest)}")
     try:
         return int(args.func(args) or 0)
     except SystemExit as exc:  # a delegated module's parser: --help (0) or its one-line error

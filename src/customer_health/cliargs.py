@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -31,8 +32,12 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse, but an error is one line `<prog>: <message>` and exit 2 (no usage block)."""
 
     def error(self, message: str) -> NoReturn:
-        """Print `<prog>: <message>` (and where to find help) to stderr; exit 2."""
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+        """Print `<prog>: <message>` to stderr; exit 2.
+
+        argparse's "argument --as-of: '2026-13-01': ..." reads "--as-of '2026-13-01': ...".
+        """
+        message = re.sub(r"^argument ([^:]+): '", r"\1 '", message)
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
 
 
 def fail(prog: str, message: str) -> int:
@@ -44,25 +49,25 @@ def fail(prog: str, message: str) -> int:
 def iso_date(text: str) -> dt.date:
     """A calendar date YYYY-MM-DD (argparse type)."""
     if len(text.strip()) != 10:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
+        raise argparse.ArgumentTypeError(f"{text!r}: not a date (expected YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD ({exc})") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc} (expected YYYY-MM-DD)") from None
 
 
 def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: not a whole number") from None
 
 
 def positive_int(text: str) -> int:
     """A whole number >= 1 (argparse type)."""
     value = _integer(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
     return value
 
 
@@ -70,7 +75,7 @@ def non_negative_int(text: str) -> int:
     """A whole number >= 0 (argparse type)."""
     value = _integer(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
     return value
 
 
@@ -78,7 +83,7 @@ def port(text: str) -> int:
     """A TCP port 1-65535 (argparse type)."""
     value = _integer(text)
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+        raise argparse.ArgumentTypeError(f"{text!r}: not a port (1-65535)")
     return value
 
 
@@ -87,9 +92,9 @@ def non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
     if not value >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
     return value
 
 
@@ -98,7 +103,7 @@ def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a file" if path.exists() else f"{text!r} does not exist")
+            f"{text!r}: not a file" if path.exists() else f"{text!r}: does not exist")
     return path
 
 
@@ -106,7 +111,7 @@ def output_dir(text: str) -> Path:
     """A folder to write into: it may not exist yet, but must not be a file (argparse type)."""
     path = Path(text)
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
+        raise argparse.ArgumentTypeError(f"{text!r}: a file, not a folder")
     return path
 
 

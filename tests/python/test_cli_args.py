@@ -46,7 +46,7 @@ BAD_ARGUMENTS = [
     ("load-spark", ["--from-duckdb", "/nonexistent/raw.duckdb"], "does not exist"),
     ("bench", ["--repeat", "0"], "at least 1"),
     ("bench", ["--tiers", "XL"], "unknown tier"),
-    ("summary", ["--verbose"], "unrecognized arguments"),
+    ("summary", ["--verbose"], "unrecognized arguments: --verbose"),
     ("lint", ["no_such_folder"], "no such path"),
 ]
 
@@ -109,8 +109,7 @@ def test_entry_point_bad_date_is_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "customer-health run: argument --as-of: '2026-13-01' is not a date YYYY-MM-DD "
-        "(month must be in 1..12) (see --help)"
+        "customer-health run: --as-of '2026-13-01': month must be in 1..12 (expected YYYY-MM-DD)"
     ]
     assert result.stdout == ""
 
