@@ -100,10 +100,7 @@ class Warehouse:
         environment and can start from the session's parse cache.
         """
         env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs")
-        cache = self.root / PARSE_CACHE
-        if "msgpack" in _parse_cache and not cache.exists():
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(_parse_cache["msgpack"])
+        cache = self.use_parse_cache()
         result = runner.run(
             args, self.root, self.db, as_of=as_of, env=env, capture=True, check=False
         )
@@ -115,6 +112,17 @@ class Warehouse:
                 f"\n{result.stderr[-2000:]}"
             )
         return result
+
+    def use_parse_cache(self) -> Path:
+        """Give this copy the session's parse cache (if any, and it has none); return its path.
+
+        For dbt started another way than dbt() (the CLI in a subprocess, runner.run).
+        """
+        cache = self.root / PARSE_CACHE
+        if "msgpack" in _parse_cache and not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(_parse_cache["msgpack"])
+        return cache
 
     def build(
         self,

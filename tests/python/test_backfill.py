@@ -1,10 +1,10 @@
 """`customer-health backfill`: the dates of a range, in chunks, resumable after a kill.
 
 One private copy of the shared build loses six days of its history (2026-06-10..15); a
-backfill of 06-09..06-16 in chunks of 3 dates is killed after its first chunk, started
-again, and must then skip what is complete (06-09, 06-16 and the first chunk), score the
-rest, and leave exactly the rows of the shared full build: every date, the other 25
-untouched by the merge.
+backfill of 06-09..06-16 in chunks of 3 dates (latest first) is killed after its first
+chunk, started again, and must then skip what is complete (06-09, 06-16 and the first
+chunk, 06-13..15), score the rest, and leave exactly the rows of the shared full build:
+every date, the other 25 untouched by the merge. Two dbt builds in all.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from customer_health import backfill
 
-from conftest import PARSE_CACHE, Warehouse, _parse_cache
+from conftest import Warehouse
 
 GAP = ("2026-06-10", "2026-06-15")
 # the scoring date of the shared build is 2026-06-30: the test clock's yesterday
@@ -41,10 +41,7 @@ def test_plan_chunks() -> None:
 def _start(copy: Warehouse) -> subprocess.Popen[str]:
     env = dict(os.environ, HEALTH_PROJECT_DIR=str(copy.root), HEALTH_DUCKDB_PATH=copy.db.name,
                DBT_TARGET_PATH="target", DBT_LOG_PATH="logs", HEALTH_TEST_NOW=CLOCK)
-    cache = copy.root / PARSE_CACHE
-    if "msgpack" in _parse_cache and not cache.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(_parse_cache["msgpack"])
+    copy.use_parse_cache()
     exe = Path(sys.executable).with_name("customer-health")
     return subprocess.Popen(
         [str(exe), "backfill", "--from", "2026-06-09", "--to", "2026-06-16", "--chunk-days", "3"],
@@ -69,7 +66,7 @@ def test_backfill_resumes_after_a_kill(small_built: Warehouse, small_copy: Wareh
     assert first.stderr is not None
     for line in first.stderr:  # tqdm's \r updates count as lines too
         seen.append(line.strip())
-        if line.startswith("backfill: 2026-06-10..2026-06-12 done"):
+        if line.startswith("backfill: 2026-06-13..2026-06-15 done"):
             os.killpg(first.pid, signal.SIGKILL)
             break
     first.wait()
@@ -77,13 +74,13 @@ def test_backfill_resumes_after_a_kill(small_built: Warehouse, small_copy: Wareh
     assert any("8 dates, 2 already complete" in line and "6 to score in 2 chunks" in line
                for line in seen), seen
     time.sleep(0.2)  # the killed dbt releases the warehouse file
-    assert _dates(small_copy) == {"2026-06-10", "2026-06-11", "2026-06-12"}
+    assert _dates(small_copy) == {"2026-06-13", "2026-06-14", "2026-06-15"}
 
     second = _start(small_copy)
     out, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
     assert "8 dates, 5 already complete" in err and "3 to score in 1 chunks" in err, err
-    assert "backfill: 2026-06-13..2026-06-15 done (3 dates" in err
+    assert "backfill: 2026-06-10..2026-06-12 done (3 dates" in err
     assert "8/8" in err  # the progress bar reached the end
     assert "3 dates scored in 1 chunks, 5 already complete" in out
     # the resumed backfill equals the uninterrupted full build, other dates kept

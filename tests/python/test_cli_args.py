@@ -155,6 +155,7 @@ def test_dbt_failure_names_the_failing_node_and_log(small_copy: Warehouse) -> No
                        "(select account_id from marts.health_score limit 3)")
     env = {"HEALTH_DUCKDB_PATH": small_copy.db.name, "DBT_TARGET_PATH": "target",
            "DBT_LOG_PATH": "logs"}
+    small_copy.use_parse_cache()
     with pytest.raises(runner.DbtFailure) as failure:
         runner.run(["test", "--select", "assert_every_customer_scored"], small_copy.root,
                    small_copy.db, as_of=dt.date(2026, 6, 30), env=env, capture=True)
