@@ -85,3 +85,50 @@ def test_backfill_resumes_after_a_kill(small_built: Warehouse, small_copy: Wareh
     assert "3 dates scored in 1 chunks, 5 already complete" in out
     # the resumed backfill equals the uninterrupted full build, other dates kept
     assert small_copy.table_rows("marts.health_score_daily", "all") == expected
+
+
+def test_run_backfill_days_backfills_after_the_build(
+    small_built: Warehouse, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """`run --backfill-days 5`: after the day's build (dbt replaced here), the 5 days before
+    the scoring date, without a preparing build, holding the run lock; then publication."""
+    import os
+    import shutil
+    import subprocess as sp
+
+    from customer_health import cli, publish
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(small_built.db, db)
+    for name in list(os.environ):
+        if name.startswith("HEALTH_NOTIFY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(db))
+    monkeypatch.setenv("HEALTH_PROJECT_DIR", str(small_built.root))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("HEALTH_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("HEALTH_DEMO", "never")
+    order: list[str] = []
+    monkeypatch.setattr(cli.project, "run_dbt",
+                        lambda args, *a, **k: order.append(args[0]) or sp.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.project, "record_success", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "_validate_stage",
+                        lambda *a, **k: order.append(f"validate {a[2]}") or type(
+                            "Green", (), {"success": True, "failures": lambda self: []})())
+    # no dbt ran, so no manifest: publish every table of schema marts (the default)
+    monkeypatch.setattr(publish, "marts_from_manifest", lambda *a, **k: None)
+    calls: list[tuple] = []
+
+    def fake_backfill(root, db_path, first, last, **kwargs):
+        order.append("backfill")
+        calls.append((db_path, first, last, kwargs))
+        return backfill.BackfillResult(5, 1, [(first, last)], 0.1)
+
+    monkeypatch.setattr(backfill, "backfill", fake_backfill)
+    assert cli.main(["run", "--as-of", "2026-06-30", "--backfill-days", "5"]) == 0
+    assert order == ["validate raw", "build", "backfill", "validate marts"]
+    (db_path, first, last, kwargs), = calls
+    assert (db_path, first, last) == (db, dt.date(2026, 6, 25), dt.date(2026, 6, 29))
+    assert kwargs["prepare"] is False and len(kwargs["pass_fds"]) == 1
+    assert "backfill 2026-06-25..2026-06-29: 4 dates scored, 1 already complete" in (
+        capsys.readouterr().out)
