@@ -87,6 +87,9 @@ def dbt_env(
     the files that use it, so a daily run keeps most of its parse cache.
     """
     env = dict(os.environ)
+    # the explicit score-date range is set per chunk by customer-health backfill only
+    # (runner.run's env): inherited from a shell it would narrow every build to that range
+    env.pop("HEALTH_SCORE_HISTORY_START", None)
     env["DBT_PROFILES_DIR"] = str(root / "profiles")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     path = Path(db_path or duckdb_path(root)).resolve()
