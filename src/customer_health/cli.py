@@ -379,7 +379,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 # -- options of each command -------------------------------------------------------------
 
-Sub = "argparse._SubParsersAction[cliargs.ArgumentParser]"
+Sub = argparse._SubParsersAction  # the subcommands of build_parser (add_parser)
 FORMATTER = argparse.RawDescriptionHelpFormatter
 ENV_COMMON = """environment:
   HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
