@@ -17,3 +17,29 @@
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
+
+{#-
+    The first date of an explicit score-date range (customer-health backfill), else
+    none: var score_history_start, else env var HEALTH_SCORE_HISTORY_START. When set,
+    int_score_dates_listed scores exactly the dates from it to as_of_date, whatever is
+    stored; the incremental merge (delete+insert per score_date) keeps the other
+    stored dates. Fails compilation on a value that is not a date or is after as_of_date.
+-#}
+{% macro score_history_start() -%}
+    {%- set value = var('score_history_start', none) -%}
+    {%- if value is none or value | string | trim == '' -%}
+        {%- set value = env_var('HEALTH_SCORE_HISTORY_START', '') -%}
+    {%- endif -%}
+    {%- if value is none or value | string | trim == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set value = value | string | trim -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+        {{ exceptions.raise_compiler_error("var score_history_start must be YYYY-MM-DD, got '" ~ value ~ "'") }}
+    {%- endif -%}
+    {%- do modules.datetime.datetime.strptime(value, '%Y-%m-%d') -%}
+    {%- if value > as_of_date_str() -%}
+        {{ exceptions.raise_compiler_error("var score_history_start (" ~ value ~ ") is after the scoring date (" ~ as_of_date_str() ~ ")") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project
+from customer_health import project, runner
 
 
 def auc(churner_scores: list[float], other_scores: list[float]) -> float:
@@ -53,7 +53,7 @@ def backtest(db_path: Path, as_of: dt.date, horizon_days: int) -> dict:
         copy = Path(tmp) / "backtest.duckdb"
         shutil.copy2(db_path, copy)
         variables = json.dumps({"as_of_date": as_of.isoformat()})
-        project.run_dbt(
+        runner.run(
             ["run", "--full-refresh", "--vars", variables, "--target-path", f"{tmp}/target"],
             root,
             copy,

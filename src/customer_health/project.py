@@ -87,6 +87,9 @@ def dbt_env(
     the files that use it, so a daily run keeps most of its parse cache.
     """
     env = dict(os.environ)
+    # the explicit score-date range is set per chunk by customer-health backfill only
+    # (runner.run's env): inherited from a shell it would narrow every build to that range
+    env.pop("HEALTH_SCORE_HISTORY_START", None)
     env["DBT_PROFILES_DIR"] = str(root / "profiles")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     path = Path(db_path or duckdb_path(root)).resolve()
@@ -261,18 +264,12 @@ def run_dbt(
     as_of: dt.date | None = None,
     pass_fds: tuple[int, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run one dbt command in the project; raises CalledProcessError when dbt fails.
+    """Run one dbt command in the project (customer_health.runner.run); raises
+    runner.DbtFailure (a CalledProcessError naming the failing nodes) when dbt fails.
 
     pass_fds are file descriptors dbt inherits: the run lock (runlock.hold), so the lock
     is held until dbt has exited even when the process that started it was killed.
     """
-    root = root or project_dir()
-    return subprocess.run(
-        dbt_command(args, root),
-        cwd=root,
-        env=dbt_env(root, db_path, as_of),
-        check=True,
-        text=True,
-        capture_output=capture,
-        pass_fds=pass_fds,
-    )
+    from customer_health import runner
+
+    return runner.run(args, root, db_path, as_of=as_of, capture=capture, pass_fds=pass_fds)

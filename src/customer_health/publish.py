@@ -193,18 +193,35 @@ def publish(
     return Publication(version=version, directory=out_dir, rows=rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Publish the marts of a built warehouse (without building)."""
-    from customer_health import runlock
+def main(argv: list[str] | None = None, prog: str = "python -m customer_health.publish") -> int:
+    """Publish the marts of a built warehouse (without building).
 
-    parser = argparse.ArgumentParser(
-        prog="python -m customer_health.publish",
-        description="Publish the marts to a read-only DuckDB file and Parquet, atomically.",
+    A bad option or a missing warehouse: one line `<prog>: ...` on stderr, exit 2.
+    """
+    from customer_health import cliargs, runlock
+
+    parser = cliargs.ArgumentParser(
+        prog=prog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=cliargs.wrap(
+            "Copy schema marts of the working warehouse (without building) to a read-only "
+            "DuckDB file and a Parquet set in the publication folder, swapped in atomically; "
+            "`customer-health run` does this after every green build. Holds the run lock."),
+        epilog="""environment:
+  HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
+  HEALTH_PUBLISH_DIR   the publication folder (default data/published)
+exit codes:
+  0  published   1  the publication failed (readers keep the previous one)
+  2  a bad argument, or no warehouse   75  a run holds the warehouse: try again later""",
     )
-    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: project's)")
-    parser.add_argument("--out", type=Path, default=None, help="folder (HEALTH_PUBLISH_DIR)")
+    parser.add_argument("--db", type=cliargs.existing_file, default=None,
+                        help="DuckDB file (default: $HEALTH_DUCKDB_PATH)")
+    parser.add_argument("--out", type=cliargs.output_dir, default=None,
+                        help="folder (default: $HEALTH_PUBLISH_DIR, else data/published)")
     args = parser.parse_args(argv)
     db_path = args.db or project.duckdb_path()
+    if not db_path.is_file():
+        return cliargs.fail(prog, f"no warehouse at {db_path}: run `customer-health run` first")
     try:
         with runlock.hold(db_path):
             publication = publish(db_path, args.out or publish_dir())

@@ -184,19 +184,21 @@ def load_from_duckdb(
 def run_dbt(args: list[str], root: Path, as_of: dt.date | None = None) -> bool:
     """Run one dbt command on the Spark target in this process; True when it succeeded.
 
-    In-process (dbtRunner), so dbt-spark's session method reuses the session this
-    process already started instead of starting a second JVM.
+    In-process (runner.invoke_in_process, dbtRunner), so dbt-spark's session method reuses
+    the session this process already started instead of starting a second JVM. A failure
+    is printed (the failing nodes and the log) to stderr.
     """
-    from dbt.cli.main import dbtRunner
+    import sys
 
-    configure_environment(root, as_of)
-    previous = Path.cwd()
-    os.chdir(root)
+    from customer_health import runner
+
+    env = configure_environment(root, as_of)
     try:
-        result = dbtRunner().invoke([*args, "--project-dir", str(root), "--target", "spark"])
-    finally:
-        os.chdir(previous)
-    return bool(result.success)
+        runner.invoke_in_process([*args, "--target", "spark"], root, env)
+    except runner.DbtFailure as exc:
+        print(str(exc), file=sys.stderr)
+        return False
+    return True
 
 
 # -- commands (registered in cli.py) ---------------------------------------------------
@@ -208,7 +210,7 @@ def cmd_load_spark(args: Any) -> int:
     import time
 
     root = project.project_dir()
-    db_path = Path(args.from_duckdb).resolve()
+    db_path = Path(args.from_duckdb).resolve()  # an existing file (cliargs.existing_file)
     try:
         started = time.perf_counter()
         spark = session(root)
@@ -232,7 +234,7 @@ def cmd_run_spark(args: Any) -> int:
     from customer_health import export, summary
 
     root = project.project_dir()
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else project.default_as_of_date()
+    as_of = args.as_of or project.default_as_of_date()  # a date (cliargs.iso_date)
     print(f"customer_health: Spark warehouse {spark_dir(root)}, scoring date {as_of}")
     try:
         spark = session(root)

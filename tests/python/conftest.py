@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import project, quality
+from customer_health import project, quality, runner
 from customer_health.generator import GeneratorConfig, write_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -99,16 +99,11 @@ class Warehouse:
         Paths are relative to the copy (dbt runs in it), so every copy gives dbt the same
         environment and can start from the session's parse cache.
         """
-        env = project.dbt_env(self.root, self.db, as_of)
-        env.update(
-            HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs"
+        env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs")
+        cache = self.use_parse_cache()
+        result = runner.run(
+            args, self.root, self.db, as_of=as_of, env=env, capture=True, check=False
         )
-        cache = self.root / PARSE_CACHE
-        if "msgpack" in _parse_cache and not cache.exists():
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(_parse_cache["msgpack"])
-        cmd = [project.dbt_executable(), *args, "--project-dir", str(self.root)]
-        result = subprocess.run(cmd, cwd=self.root, env=env, text=True, capture_output=True)
         if result.returncode == 0 and "--vars" not in args and cache.exists():
             _parse_cache.setdefault("msgpack", cache.read_bytes())
         if check and result.returncode != 0:
@@ -117,6 +112,17 @@ class Warehouse:
                 f"\n{result.stderr[-2000:]}"
             )
         return result
+
+    def use_parse_cache(self) -> Path:
+        """Give this copy the session's parse cache (if any, and it has none); return its path.
+
+        For dbt started another way than dbt() (the CLI in a subprocess, runner.run).
+        """
+        cache = self.root / PARSE_CACHE
+        if "msgpack" in _parse_cache and not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(_parse_cache["msgpack"])
+        return cache
 
     def build(
         self,

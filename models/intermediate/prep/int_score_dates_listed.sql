@@ -10,13 +10,24 @@
       days inside the backfill window that were computed under another
       configuration (config_version). A one-day refresh therefore scores
       daily_recompute_days + 1 dates whatever the length of the history.
+    - Explicit range (var score_history_start or env HEALTH_SCORE_HISTORY_START,
+      set by customer-health backfill): exactly the dates from it to as_of_date.
 -#}
 -- depends_on: {{ ref('int_health_config_validated') }}
-{%- set stored = stored_score_history() %}
+{%- set history_start = score_history_start() %}
+{%- set stored = stored_score_history() if history_start is none else none %}
 
 with
 
-{% if stored is none %}
+{% if history_start is not none %}
+
+    dates as (
+
+        {{ date_range("cast('" ~ history_start ~ "' as date)", as_of_date()) }}
+
+    ),
+
+{% elif stored is none %}
 
     dates as (
 
