@@ -1,5 +1,5 @@
 """Command line: `customer-health run | backfill | generate | summary | notify | lint | evaluate |
-bench | load-spark | export | publish | validate | docs`.
+suggest | report | bench | load-spark | export | publish | validate | docs`.
 
 Each command is one `cmd_<name>` function and one `_add_<name>` block registering its
 options (listed in COMMANDS): adding a command is adding those two. Options are checked by
