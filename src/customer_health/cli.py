@@ -288,6 +288,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from customer_health import evaluate
 
     db_path = project.duckdb_path()
+    if args.ablation:
+        from customer_health import ablation
+
+        try:
+            result = ablation.ablate(db_path)
+        except ablation.AblationError as exc:
+            print(f"customer-health evaluate --ablation: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(ablation.render(result))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2))
+        return 0
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         last_day = con.execute("select max(cast(occurred_at as date)) from raw.usage_events")
@@ -342,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--horizon-days", type=int, default=90)
     ev.add_argument("--as-of", help="scoring date (default: last usage day - horizon)")
     ev.add_argument("--json", help="also write the result to this JSON file")
+    ev.add_argument("--ablation", action="store_true",
+                    help="backtest marts with and without the seasonal adjustment (on a copy)")
     ev.set_defaults(func=cmd_evaluate)
 
     notify_parser = sub.add_parser(
