@@ -199,7 +199,7 @@ def fitness_block(con: duckdb.DuckDBPyConnection) -> str:
     lines = [
         f"Backtest (marts.health_score_fitness, segment all): churn within {horizon} days of "
         f"a stored score; {n_dates} evaluation dates {first} to {last}, {scored} "
-        f"account-evaluations, {churned} churned",
+        f"account-evaluations, {churned} of them churned within the horizon",
         f"  AUC (a churner scores below a non-churner, ties half): mean {num(mean_auc)}, "
         f"latest ({last}) {num(latest_auc)}",
         f"  band churn_risk: precision {pct(precision)} (churners among the flagged), "

@@ -14,8 +14,10 @@
     'support_sla_targets', 'engagement_points', 'commercial_event_values',
     'playbook_actions', 'health_overrides'
 ] -%}
+{#- score_history_days is not a scoring rule (a day's score does not depend on how many days
+    were backfilled): left out, so a run with another history length does not rescore. -#}
 {%- set scoring_vars = [
-    'score_history_days', 'min_coverage_pct', 'usage_current_window_days',
+    'min_coverage_pct', 'usage_current_window_days',
     'usage_baseline_window_days', 'usage_level_share', 'usage_trend_zero_at',
     'usage_trend_full_at', 'seasonal_aggregation', 'seasonal_min_complete_months',
     'support_lookback_days', 'sla_breach_zero_at_ratio', 'satisfaction_lookback_days',
