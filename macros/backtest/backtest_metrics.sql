@@ -48,6 +48,8 @@
 -#}
 {% macro rank_auc(source, group_columns, risk, is_positive) -%}
     {%- set groups = group_columns | join(', ') -%}
+    {#- group by ordinals, as the models do (sqlfluff AM06: one style per query) -#}
+    {%- set group_ordinals = range(1, group_columns | length + 1) | join(', ') -%}
     select
         {{ groups }},
         case
@@ -72,7 +74,7 @@
             + (count(*) over (partition by {{ groups }}, {{ risk }}) - 1) / 2.0 as mid_rank
         from {{ source }}
     ) as ranked
-    group by {{ groups }}
+    group by {{ group_ordinals }}
 {%- endmacro %}
 
 {#-
@@ -85,6 +87,8 @@
 -#}
 {% macro ks_statistic(source, group_columns, score, is_positive) -%}
     {%- set groups = group_columns | join(', ') -%}
+    {%- set group_ordinals = range(1, group_columns | length + 1) | join(', ') -%}
+    {%- set score_ordinal = group_columns | length + 1 -%}
     select
         {{ groups }},
         max(
@@ -114,8 +118,8 @@
                 sum(case when {{ is_positive }} then 1 else 0 end) as positives,
                 sum(case when {{ is_positive }} then 0 else 1 end) as negatives
             from {{ source }}
-            group by {{ groups }}, {{ score }}
+            group by {{ group_ordinals }}, {{ score_ordinal }}
         ) as by_score
     ) as cumulative
-    group by {{ groups }}
+    group by {{ group_ordinals }}
 {%- endmacro %}

@@ -74,8 +74,8 @@ flags as (
     from churners
     inner join daily_scores
         on churners.account_id = daily_scores.account_id
-        and daily_scores.score_date >= churners.window_start_date
-        and daily_scores.score_date < churners.churned_date
+        and churners.window_start_date <= daily_scores.score_date
+        and churners.churned_date > daily_scores.score_date
     group by 1, 2
 
 ),

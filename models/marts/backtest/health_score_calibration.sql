@@ -49,7 +49,8 @@ deciles as (
     select
         horizon_days,
         'decile' as bucket_type,
-        cast(1 + floor(10.0 * (score_rank - 1) / horizon_observations) as {{ dbt.type_int() }}) as bucket_order,
+        cast(1 + floor(cast(10 * (score_rank - 1) as {{ type_double() }}) / horizon_observations) as {{ dbt.type_int() }})
+            as bucket_order,
         health_score,
         is_churned
     from ranked
