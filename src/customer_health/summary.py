@@ -134,7 +134,8 @@ def render(db_path: Path) -> str:
 def fitness_block(con: duckdb.DuckDBPyConnection) -> str:
     """The backtest lines of the summary, from the backtest marts.
 
-    For the default horizon (the first of marts.health_score_fitness's horizons): the AUC
+    For the shortest horizon of marts.health_score_fitness (var backtest_horizon_days, 90,
+    unless shorter extra horizons are set): the AUC
     (mean over the evaluation dates, and the latest), the precision and recall of band
     churn_risk (means over the dates), the churn rate per band (pooled over the dates,
     marts.health_score_calibration) and the median lead time (marts.health_score_lead_time);

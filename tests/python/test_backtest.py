@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 
+import duckdb
 import numpy
 import pytest
 from scipy import stats
 
+from customer_health import summary
 from customer_health.evaluate import auc as python_auc
 
 from conftest import SMALL_AS_OF, Warehouse
@@ -316,3 +319,33 @@ def test_backtest_does_not_move_with_later_rows(backtest_before: Warehouse, tmp_
     assert _check_lead_time(warehouse, NEXT_DAY) == _check_lead_time(
         backtest_before, SMALL_AS_OF
     ) + len(HORIZONS)
+
+
+def test_summary_prints_the_fitness_marts(
+    backtest_before: Warehouse, small_built: Warehouse
+) -> None:
+    """make run's backtest lines come from the marts, or say why there are none."""
+    con = duckdb.connect(str(backtest_before.db), read_only=True)
+    try:
+        text = summary.fitness_block(con)
+        mean_auc, latest_auc, precision = con.execute(
+            "select avg(auc), arg_max(auc, evaluation_date), avg(churn_risk_precision)"
+            " from marts.health_score_fitness where segment = 'all' and horizon_days = 7"
+        ).fetchone()
+        band = con.execute(
+            "select observations, churned from marts.health_score_calibration"
+            " where horizon_days = 7 and bucket = 'churn_risk'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert "churn within 7 days" in text  # the shortest horizon
+    assert f"mean {mean_auc:.3f}" in text and f"{latest_auc:.3f}" in text
+    assert f"precision {100 * precision:.1f}%" in text
+    assert re.search(rf"churn_risk\s+{band[0]}\s+{band[1]}\s", text), text
+    assert "lead time" in text
+    con = duckdb.connect(str(small_built.db), read_only=True)
+    try:  # 31 stored days, the default 90-day horizon: no evaluation date
+        assert summary.fitness_block(con).startswith("Backtest: no evaluation date yet. The "
+                                                     "stored score history holds 31 days")
+    finally:
+        con.close()
