@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import numpy
@@ -256,6 +258,10 @@ def test_backtest_does_not_move_with_later_rows(backtest_before: Warehouse, tmp_
     criteria diagnostics) do not move; the new churner joins the lead times.
     """
     warehouse = backtest_before.clone(tmp_path / "later")
+    # the parse cache of the same --vars (clone leaves target/ out): no full re-parse
+    cache = Path("target") / "partial_parse.msgpack"
+    (warehouse.root / cache).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(backtest_before.root / cache, warehouse.root / cache)
     fitness_sql = "select * from marts.health_score_fitness order by 1, 2, 3"
     daily_sql = "select * from marts.health_score_daily where score_date < ? order by 1, 2"
     recompute_start = NEXT_DAY - dt.timedelta(days=7)  # daily_recompute_days 7 + the new day
