@@ -24,9 +24,11 @@ $(TEST_STAMP): $(STAMP)
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration,spark]"
 	@touch $(TEST_STAMP)
 
-## make run: build the demo warehouse (if needed), dbt build, print the summary.
+## make run: build the demo warehouse (if needed), dbt build, print the summary. The score
+## history is 400 days (HEALTH_SCORE_HISTORY_DAYS) so that the backtest marts have a year of
+## weekly evaluation dates with a complete 90-day horizon.
 run: $(STAMP)
-	$(BIN)/customer-health run
+	HEALTH_SCORE_HISTORY_DAYS=$${HEALTH_SCORE_HISTORY_DAYS:-400} $(BIN)/customer-health run
 
 ## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest driving dbt end to end,
 ## the DuckDB/Spark parity test on a local Spark session: needs Java 17).

@@ -118,6 +118,24 @@
     percentile({{ expr }}, 0.5)
 {%- endmacro %}
 
+{#- A percentile of an expression (an aggregate), interpolated linearly between
+    the two nearest values (fraction 0.25: the first quartile). -#}
+{% macro percentile_cont_agg(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont_agg', 'customer_health')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont_agg(expr, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__percentile_cont_agg(expr, fraction) -%}
+    quantile_cont({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__percentile_cont_agg(expr, fraction) -%}
+    percentile({{ expr }}, {{ fraction }})
+{%- endmacro %}
+
 {#- One row per calendar day from start_date to end_date inclusive, column date_day. -#}
 {% macro date_range(start_date, end_date) -%}
     {{ return(adapter.dispatch('date_range', 'customer_health')(start_date, end_date)) }}

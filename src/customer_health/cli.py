@@ -336,6 +336,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     db_path = project.duckdb_path()
     cliargs.require_tables(db_path, "raw.usage_events")
+    if args.ablation:
+        from customer_health import ablation
+
+        try:
+            result = ablation.ablate(db_path)
+        except ablation.AblationError as exc:
+            print(f"customer-health evaluate --ablation: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(ablation.render(result))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2))
+        return 0
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         last_day = con.execute("select max(cast(occurred_at as date)) from raw.usage_events")
@@ -481,6 +493,8 @@ def _add_evaluate(sub: Sub) -> None:
                     help="scoring date (default: last usage day - horizon)")
     ev.add_argument("--json", type=Path, metavar="FILE",
                     help="also write the result to this JSON file")
+    ev.add_argument("--ablation", action="store_true",
+                    help="backtest marts with and without the seasonal adjustment (on a copy)")
     ev.set_defaults(func=cmd_evaluate)
 
 

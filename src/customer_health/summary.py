@@ -151,6 +151,104 @@ def render(db_path: Path) -> str:
             f"Alerts today: {n_alerts[0]} on {n_alerts[1]} accounts (marts.health_alerts); "
             f"critical cases to review: {n_cases} (marts.critical_cases)."
         )
+        if _exists(con, "marts", "health_score_daily"):
+            parts.append(fitness_block(con))
         return "\n\n".join(parts)
     finally:
         con.close()
+
+
+def fitness_block(con: duckdb.DuckDBPyConnection) -> str:
+    """The backtest lines of the summary, from the backtest marts.
+
+    For the shortest horizon of marts.health_score_fitness (var backtest_horizon_days, 90,
+    unless shorter extra horizons are set): the AUC
+    (mean over the evaluation dates, and the latest), the precision and recall of band
+    churn_risk (means over the dates), the churn rate per band (pooled over the dates,
+    marts.health_score_calibration) and the median lead time (marts.health_score_lead_time);
+    or one line saying why there is none.
+    """
+    if not _exists(con, "marts", "health_score_fitness"):
+        return "Backtest: not built (marts.health_score_fitness is missing)."
+    rows = con.execute(
+        """
+        select
+            horizon_days,
+            count(*),
+            min(evaluation_date),
+            max(evaluation_date),
+            avg(auc),
+            arg_max(auc, evaluation_date),
+            sum(accounts_scored),
+            sum(accounts_churned),
+            avg(churn_risk_precision),
+            avg(churn_risk_recall)
+        from marts.health_score_fitness
+        where segment = 'all'
+        group by 1
+        order by 1
+        """
+    ).fetchall()
+    if not rows:
+        days, first_day, last_day = con.execute(
+            "select count(distinct score_date), min(score_date), max(score_date) "
+            "from marts.health_score_daily"
+        ).fetchone()
+        return (
+            f"Backtest: no evaluation date yet. The stored score history holds {days} days "
+            f"({first_day} to {last_day}); an evaluation date needs its whole horizon (var "
+            "backtest_horizon_days, default 90 days) stored after it. Set "
+            "HEALTH_SCORE_HISTORY_DAYS (make run uses 400) and build with --full-refresh."
+        )
+    horizon_rows = con.execute(
+        "select horizon_days from marts.health_score_fitness group by 1 order by 1"
+    ).fetchall()
+    by_horizon = {row[0]: row for row in rows}
+    horizon = horizon_rows[0][0]
+    _, n_dates, first, last, mean_auc, latest_auc, scored, churned, precision, recall = (
+        by_horizon[horizon]
+    )
+    bands = con.execute(
+        """
+        select bucket, observations, churned, round(100 * churn_rate, 1)
+        from marts.health_score_calibration
+        where horizon_days = ? and bucket_type = 'band'
+        order by bucket_order
+        """,
+        [horizon],
+    ).fetchall() if _exists(con, "marts", "health_score_calibration") else []
+
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    def num(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines = [
+        f"Backtest (marts.health_score_fitness, segment all): churn within {horizon} days of "
+        f"a stored score; {n_dates} evaluation dates {first} to {last}, {scored} "
+        f"account-evaluations, {churned} of them churned within the horizon",
+        f"  AUC (a churner scores below a non-churner, ties half): mean {num(mean_auc)}, "
+        f"latest ({last}) {num(latest_auc)}",
+        f"  band churn_risk: precision {pct(precision)} (churners among the flagged), "
+        f"recall {pct(recall)} (churners flagged); means over the evaluation dates",
+    ]
+    if _exists(con, "marts", "health_score_lead_time"):
+        lead = con.execute(
+            "select churners, churners_flagged, lead_days_median, share_never_flagged "
+            "from marts.health_score_lead_time where segment = 'all' and horizon_days = ?",
+            [horizon],
+        ).fetchone()
+        if lead:
+            median = "n/a" if lead[2] is None else f"{lead[2]:.0f} days"
+            lines.append(
+                f"  lead time: median {median} from the first churn_risk day to the churn "
+                f"({lead[1]} of {lead[0]} churners flagged in the {horizon} days before, "
+                f"{pct(lead[3])} never)"
+            )
+    if bands:
+        lines.append(
+            "  churn rate by band (marts.health_score_calibration, every evaluation date)\n"
+            + _table(bands, ["band", "account-evaluations", "churned", "churn rate %"])
+        )
+    return "\n".join(lines)

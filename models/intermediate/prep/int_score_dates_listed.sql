@@ -31,7 +31,7 @@ with
 
     dates as (
 
-        {{ date_range(add_days(as_of_date(), 1 - var('score_history_days')), as_of_date()) }}
+        {{ date_range(add_days(as_of_date(), 1 - (var('score_history_days') | int)), as_of_date()) }}
 
     ),
 
@@ -48,7 +48,7 @@ with
 
         {{ date_range(
             'coalesce((select ' ~ add_days('last_stored_date', 1 - var('daily_recompute_days')) ~ ' from stored_bounds), '
-                ~ add_days(as_of_date(), 1 - var('score_history_days')) ~ ')',
+                ~ add_days(as_of_date(), 1 - (var('score_history_days') | int)) ~ ')',
             as_of_date()
         ) }}
 
@@ -65,7 +65,7 @@ with
         select distinct stored.score_date as date_day
         from {{ stored }} as stored
         where stored.config_version <> (select current_config.config_version from current_config)
-            and stored.score_date between {{ add_days(as_of_date(), 1 - var('score_history_days')) }}
+            and stored.score_date between {{ add_days(as_of_date(), 1 - (var('score_history_days') | int)) }}
             and {{ as_of_date() }}
 
     ),

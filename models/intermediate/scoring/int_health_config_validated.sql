@@ -14,15 +14,17 @@
     'support_sla_targets', 'engagement_points', 'commercial_event_values',
     'playbook_actions', 'health_overrides'
 ] -%}
+{#- score_history_days is not a scoring rule (a day's score does not depend on how many days
+    were backfilled): left out, so a run with another history length does not rescore. -#}
 {%- set scoring_vars = [
-    'score_history_days', 'min_coverage_pct', 'source_sparse_min_account_pct', 'usage_current_window_days',
+    'min_coverage_pct', 'source_sparse_min_account_pct', 'usage_current_window_days',
     'usage_baseline_window_days', 'usage_level_share', 'usage_trend_zero_at',
     'usage_trend_full_at', 'seasonal_aggregation', 'seasonal_min_complete_months',
     'support_lookback_days', 'sla_breach_zero_at_ratio', 'satisfaction_lookback_days',
     'satisfaction_half_life_days', 'satisfaction_comment_weight', 'engagement_lookback_days',
     'engagement_half_life_days', 'commercial_lookback_days', 'expansion_backing_points',
     'commercial_size_reference_share', 'commercial_size_max_factor',
-    'alert_drop_points', 'alert_drop_window_days'
+    'alert_drop_points', 'alert_drop_window_days', 'seasonal_adjustment'
 ] -%}
 {%- set var_text = [] -%}
 {%- for name in scoring_vars -%}{%- do var_text.append(name ~ '=' ~ var(name)) -%}{%- endfor %}

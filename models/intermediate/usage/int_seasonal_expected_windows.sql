@@ -1,7 +1,10 @@
 -- For each score date, the sum of the expected seasonal factors (day-of-week
 -- index x month-of-year index, as known on that date) over the current usage
 -- window and over the baseline window just before it. Dividing an account's
--- events in a window by this sum deseasonalises them.
+-- events in a window by this sum deseasonalises them. With var
+-- seasonal_adjustment false (the ablation, customer-health evaluate --ablation)
+-- every factor is 1: the sums are the window lengths and usage is compared raw.
+{%- set seasonal_adjustment = var('seasonal_adjustment') | string | lower not in ['false', '0', 'no', 'off'] -%}
 {%- set current_days = var('usage_current_window_days') -%}
 {%- set baseline_days = var('usage_baseline_window_days') %}
 
@@ -51,7 +54,11 @@ expected_factors as (
     select
         window_days.score_date,
         window_days.window_name,
-        weekday_indices.seasonal_index * month_indices.seasonal_index as expected_factor
+        {% if seasonal_adjustment -%}
+            weekday_indices.seasonal_index * month_indices.seasonal_index
+        {%- else -%}
+            cast(1.0 as {{ type_double() }})
+        {%- endif %} as expected_factor
     from window_days
     inner join indices as weekday_indices
         on window_days.score_date = weekday_indices.score_date
