@@ -41,8 +41,10 @@ from customer_health import project, runner
 
 HISTORY_RELATION = "marts.health_score_daily"
 CONFIG_RELATION = "intermediate.int_health_config_validated"
-# the score models: from the dates a run scores up to the daily mart
-SCORE_MODELS = "int_score_dates_listed+,+health_score_daily"
+# the score models: from the dates a run scores up to the daily mart, and the backtest's
+# store of criterion scores on its evaluation grid (health_criteria_diagnostics reads it),
+# which would otherwise never hold a backfilled date
+SCORE_MODELS = ["int_score_dates_listed+,+health_score_daily", "int_backtest_criterion_scores_stored"]
 DEFAULT_CHUNK_DAYS = 31
 START_ENV = "HEALTH_SCORE_HISTORY_START"
 
@@ -134,11 +136,11 @@ def chunk_args(root: Path, db_path: Path, upstream: bool) -> list[str]:
     marts, e.g. assert_daily_matches_current, checked at the scoring date) is left out.
     """
     if upstream:
-        select = ["--select", "+health_score_daily"]
+        select = ["--select", "+health_score_daily", "+int_backtest_criterion_scores_stored"]
         skip = _seeds_to_skip(root, db_path)
         select += ["--exclude", *skip] if skip else []
     else:
-        select = ["--select", SCORE_MODELS]
+        select = ["--select", *SCORE_MODELS]
     return ["build", *select, "--exclude-resource-type", "unit_test",
             *project.NO_OP_RESOURCE_TYPES, "--indirect-selection", "cautious"]
 

@@ -58,8 +58,14 @@ def _dates(copy: Warehouse) -> set[str]:
 
 def test_backfill_resumes_after_a_kill(small_built: Warehouse, small_copy: Warehouse) -> None:
     expected = small_built.table_rows("marts.health_score_daily", "all")
-    small_copy.execute(
-        f"delete from marts.health_score_daily where score_date between '{GAP[0]}' and '{GAP[1]}'")
+    # the backtest's criterion store on its weekly grid (2026-06-15 is a grid Monday) is
+    # backfilled with the history it mirrors
+    store = "intermediate.int_backtest_criterion_scores_stored"
+    expected_store = small_built.table_rows(store, "all")
+    assert any(str(row[1]) == GAP[1] for row in expected_store)
+    for relation in ("marts.health_score_daily", store):
+        small_copy.execute(
+            f"delete from {relation} where score_date between '{GAP[0]}' and '{GAP[1]}'")
 
     first = _start(small_copy)
     seen: list[str] = []
@@ -85,6 +91,7 @@ def test_backfill_resumes_after_a_kill(small_built: Warehouse, small_copy: Wareh
     assert "3 dates scored in 1 chunks, 5 already complete" in out
     # the resumed backfill equals the uninterrupted full build, other dates kept
     assert small_copy.table_rows("marts.health_score_daily", "all") == expected
+    assert small_copy.table_rows(store, "all") == expected_store
 
 
 def test_run_backfill_days_backfills_after_the_build(
