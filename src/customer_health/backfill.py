@@ -44,7 +44,9 @@ CONFIG_RELATION = "intermediate.int_health_config_validated"
 # the score models: from the dates a run scores up to the daily mart, and the backtest's
 # store of criterion scores on its evaluation grid (health_criteria_diagnostics reads it),
 # which would otherwise never hold a backfilled date
-SCORE_MODELS = ["int_score_dates_listed+,+health_score_daily", "int_backtest_criterion_scores_stored"]
+SCORE_MODELS = [
+    "int_score_dates_listed+,+health_score_daily", "int_backtest_criterion_scores_stored",
+]
 DEFAULT_CHUNK_DAYS = 31
 START_ENV = "HEALTH_SCORE_HISTORY_START"
 

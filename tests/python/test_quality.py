@@ -224,15 +224,21 @@ def test_missing_table_and_column_are_failures_not_exceptions(
 ) -> None:
     copy = _copy_db(small_built, tmp_path)
     copy.execute(
+        "drop table raw.contacts",
         "drop table raw.touchpoints",
         "alter table raw.tickets drop column priority",
     )
     report = quality.validate(copy.db, "raw")
     assert not report.success
-    missing = report.for_table("raw.touchpoints")
+    missing = report.for_table("raw.contacts")
     assert [(o.expectation_type, o.success) for o in missing] == [("table_exists", False)]
-    assert "raw.touchpoints does not exist" in missing[0].details["error"]
-    assert report.rows_validated["raw.touchpoints"] == 0
+    assert "raw.contacts does not exist" in missing[0].details["error"]
+    assert report.rows_validated["raw.contacts"] == 0
+    # an optional table (meta.optional in its source YAML) that was never created is a
+    # note, not a failure: the build reads it as empty (its criteria are source_missing)
+    optional = report.for_table("raw.touchpoints")
+    assert [(o.expectation_type, o.success) for o in optional] == [("table_exists", True)]
+    assert "optional table raw.touchpoints is absent" in optional[0].details["note"]
 
     columns = _outcome(report, "raw.tickets", "expect_table_columns_to_match_set")
     assert not columns.success
@@ -241,7 +247,7 @@ def test_missing_table_and_column_are_failures_not_exceptions(
     assert not priority.success and "priority" in priority.details["error"]
 
     md = quality.write_report(report, tmp_path / "gx").read_text()
-    assert "## raw.touchpoints — FAIL, 0 rows" in md
+    assert "## raw.contacts — FAIL, 0 rows" in md
     assert "missing: priority" in md
 
 
