@@ -10,9 +10,9 @@ Chromium and checks that every chart drew without a script error.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import html
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,9 @@ AT_RISK_ROWS = 15
 BAND_COLORS = {"red": "#d62728", "yellow": "#e7ba00", "green": "#2ca02c", "grey": "#9e9e9e"}
 # the reasons data_quality_summary gives an unconnected source (issue 13, sources not connected)
 SOURCE_REASONS = ("source_missing", "source_sparse")
+# the backtest marts: empty while the daily history is shorter than the horizon
+BACKTEST_MARTS = {"health_score_fitness", "health_score_calibration", "health_score_lead_time",
+                  "health_score_stability", "health_criteria_diagnostics"}
 
 
 class ReportError(Exception):
@@ -74,7 +77,10 @@ class Marts:
                 return f"{relation} is not in this warehouse"
         for relation in relations:
             if self.con.execute(f"select count(*) from {relation}").fetchone()[0] == 0:
-                return f"{relation} has no rows"
+                hint = (" (the daily history is shorter than the backtest horizon: set "
+                        "HEALTH_SCORE_HISTORY_DAYS or run customer-health backfill)"
+                        if relation.split(".")[-1] in BACKTEST_MARTS else "")
+                return f"{relation} has no rows{hint}"
         return None
 
     def band_colors(self) -> dict[str, str]:
@@ -563,7 +569,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"customer-health report: --out {out} is a folder: give the HTML file's path",
               file=sys.stderr)
         return EXIT_USAGE
-    started = dt.datetime.now()
+    started = time.perf_counter()
     try:
         path, panels = write_report(project.duckdb_path(root), out)
     except ReportError as exc:
@@ -576,7 +582,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     for panel in panels:
         if panel.figure is None:
             print(f"  {panel.title}: not available: {panel.unavailable}")
-    seconds = (dt.datetime.now() - started).total_seconds()
+    seconds = time.perf_counter() - started
     drawn = sum(p.figure is not None for p in panels)
     print(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {drawn} of "
           f"{len(panels)} panels drawn, {seconds:.1f} s)")

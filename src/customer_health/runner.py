@@ -23,7 +23,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -185,7 +184,7 @@ def run(
     root = root or project.project_dir()
     full_env = environment(root, db_path, as_of, env)
     cmd = project.dbt_command(list(args), root)
-    started = time.time()
+    started = project.utc_now().timestamp()  # compared with run_results.json's mtime
     if capture:
         out: Any = subprocess.PIPE
         err: Any = subprocess.PIPE
@@ -226,7 +225,7 @@ def invoke_in_process(args: Sequence[str], root: Path, env: dict[str, str]) -> N
 
     os.environ.update(env)
     previous = Path.cwd()
-    started = time.time()
+    started = project.utc_now().timestamp()  # compared with run_results.json's mtime
     os.chdir(root)
     try:
         result = dbtRunner().invoke([*args, "--project-dir", str(root)])

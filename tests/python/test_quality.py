@@ -287,7 +287,13 @@ def test_cli_returns_zero_on_success(
     assert (out / "marts.json").exists()
 
 
-def test_missing_warehouse_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_warehouse_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(FileNotFoundError):
         quality.validate(tmp_path / "nope.duckdb", "raw")
-    assert quality.main(["--stage", "raw", "--db", str(tmp_path / "nope.duckdb")]) == 2
+    with pytest.raises(SystemExit) as exited:  # argparse's --db check: one line, exit 2
+        quality.main(["--stage", "raw", "--db", str(tmp_path / "nope.duckdb")])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "nope.duckdb" in err and "does not exist" in err and len(err.splitlines()) == 1

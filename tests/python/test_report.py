@@ -114,9 +114,10 @@ def test_report_on_a_built_warehouse_without_backtest_marts(
 ) -> None:
     page, _ = report.write_report(small_built.db, tmp_path / "report.html")
     panels, errors, remote = render(browser, page)
-    # the backtest marts are not built here, and every source is connected
+    # the backtest marts are empty here (31 days of history, a 90-day horizon), and every
+    # source is connected
     assert_drawn(panels, errors, remote, BACKTEST_PANELS | {"missing_sources"})
-    assert "marts.health_score_fitness is not in this warehouse" in (
+    assert "marts.health_score_fitness has no rows (the daily history is shorter" in (
         panels["churn_by_band"]["unavailable"])
     assert "<script src=" not in page.read_text()  # plotly.js is inline, not fetched
 
@@ -126,7 +127,7 @@ def _add_backtest_and_source_rows(db: Path) -> None:
     con = duckdb.connect(str(db))
     try:
         con.execute("""
-            create table marts.health_score_fitness as
+            create or replace table marts.health_score_fitness as
             select * from (values
                 (date '2026-03-01', 90, 'all', 120, 6, 0.05, 0.84, 0.61, 0.2, 0.8, 0.16, 0.02,
                  0.01, 100000.0, 200000.0, 300000.0, 40000.0, 'v1'),
@@ -141,7 +142,7 @@ def _add_backtest_and_source_rows(db: Path) -> None:
                    config_version)
         """)
         con.execute("""
-            create table marts.health_score_calibration as
+            create or replace table marts.health_score_calibration as
             select 90 as horizon_days, 'decile' as bucket_type, cast(i as varchar) as bucket,
                 i as bucket_order, (i - 1) * 10.0 as score_min, i * 10.0 - 1 as score_max,
                 50 as observations, 11 - i as churned, (11 - i) / 50.0 as churn_rate
@@ -150,7 +151,7 @@ def _add_backtest_and_source_rows(db: Path) -> None:
             select 90, 'band', 'churn_risk', 1, 0, 50, 100, 12, 0.12
         """)
         con.execute("""
-            create table marts.health_score_lead_time as
+            create or replace table marts.health_score_lead_time as
             select * from (values (90, 'all', 10, 7, 0.3, 12.0, 30.0, 55.0),
                                   (90, 'smb', 4, 3, 0.25, 10.0, 20.0, 40.0))
                 as t(horizon_days, segment, churners, churners_flagged, share_never_flagged,

@@ -309,5 +309,5 @@ def test_export_command_answers_a_missing_warehouse(tmp_path: Path) -> None:
         capture_output=True, text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("export: DuckDB file")
+    assert result.stderr.strip().startswith("customer-health export: no warehouse at ")
     assert "Traceback" not in result.stderr
