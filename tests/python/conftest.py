@@ -55,6 +55,9 @@ class Warehouse:
         self.root = root
         self.db = root / "warehouse.duckdb"
         self.build_results: dict | None = None  # run_results.json of a fixture's build
+        # builds leave the backtest (tag:backtest, 14 nodes) out unless the warehouse needs
+        # it: small_built and its copies (the tests that read the backtest marts use them)
+        self.with_backtest = False
 
     # -- data -------------------------------------------------------------
     def generate(self, config: GeneratorConfig) -> dict[str, int]:
@@ -145,8 +148,10 @@ class Warehouse:
             args.append("--full-refresh")
         if select:
             args += ["--select", select]
-        if exclude:
-            args += ["--exclude", exclude]
+        excluded_nodes = ([exclude] if exclude else []) + (
+            [] if self.with_backtest else ["tag:backtest"])
+        if excluded_nodes:
+            args += ["--exclude", *excluded_nodes]
         return self.dbt(*args, as_of=as_of, check=check)
 
     def run_models(
@@ -164,7 +169,9 @@ class Warehouse:
     def clone(self, destination: Path) -> Warehouse:
         """Copy this project and its warehouse (with everything built) to destination."""
         shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns("target", "logs"))
-        return Warehouse(destination)
+        copy = Warehouse(destination)
+        copy.with_backtest = self.with_backtest
+        return copy
 
     def run_results(self) -> dict:
         """target/run_results.json of the last dbt command in this copy."""
@@ -193,6 +200,7 @@ def copy_project(destination: Path) -> Warehouse:
 def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The small demo portfolio, generated and fully built once per session (read-only)."""
     warehouse = copy_project(tmp_path_factory.mktemp("small_built"))
+    warehouse.with_backtest = True
     warehouse.generate(SMALL_CONFIG)
     # the session's one run of the dbt unit tests (see test_dbt_unit_tests_pass)
     warehouse.build(SMALL_AS_OF, unit_tests=True)
@@ -209,9 +217,10 @@ def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the Spark side of the parity test as soon as it is selected, so its Spark
     builds run while the DuckDB tests before it run (test_spark_parity.py)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        # under pytest-xdist every worker collects every test: the worker that runs the
-        # parity test starts the Spark side itself (its fixture), the other runs the rest
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        # under pytest-xdist every worker collects every test: the first worker starts the
+        # Spark side at once (in a folder the workers share), whichever worker runs the
+        # parity test reads its result (test_spark_parity._shared_base)
         return
     if any("test_spark_parity.py::test_marts" in item.nodeid for item in session.items):
         try:
