@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -242,75 +241,28 @@ class SparkSide:
 
 
 _started: list[SparkSide] = []
-_base: list[Path] = []  # the folder of the Spark side this process started
-DONE = "done.json"  # written once both builds ended: exit code and Spark wall seconds
-LOG = "combined.log"
-
-
-def _shared_base() -> Path:
-    """The folder of the Spark side. Under pytest-xdist the workers of one run share it
-    (PYTEST_XDIST_TESTRUNUID): the first worker starts the Spark side at collection and
-    whichever worker runs this module reads its result."""
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if uid:
-        return Path(tempfile.gettempdir()) / f"health_parity_{uid}"
-    return Path(tempfile.mkdtemp(prefix="health_parity_"))
-
-
-def _finish(side: SparkSide, base: Path) -> None:
-    """Wait for both builds (a thread of the process that started them), then write
-    DONE and LOG atomically for the worker that runs the comparison."""
-    code, log, seconds = side.wait()
-    (base / LOG).write_text(log)
-    partial = base / (DONE + ".partial")
-    partial.write_text(json.dumps({"code": code, "seconds": seconds}))
-    partial.replace(base / DONE)
 
 
 def start_spark_side() -> None:
-    """Start the Spark side now (conftest calls it at collection when this module is
-    selected, in the first worker under pytest-xdist): it then runs while the rest of the
-    suite runs on DuckDB."""
-    if _base:
-        return
-    base = _shared_base()
-    _base.append(base)
-    try:
-        _started.append(SparkSide(base))
-    except Exception as exc:  # preparing the warehouse failed: the comparison reports it
-        base.mkdir(parents=True, exist_ok=True)
-        (base / LOG).write_text(f"the Spark side could not start: {exc!r}")
-        (base / DONE).write_text(json.dumps({"code": 1, "seconds": 0.0}))
-        return
-    threading.Thread(target=_finish, args=(_started[0], base), daemon=True).start()
-
-
-def _wait_done(base: Path, timeout: float = 1800.0) -> dict:
-    """The DONE record of the Spark side (polled: it may run in another worker)."""
-    deadline = time.monotonic() + timeout
-    while not (base / DONE).exists():
-        if time.monotonic() > deadline:
-            pytest.fail(f"the Spark side did not finish within {timeout:.0f} s ({base})")
-        time.sleep(1.0)
-    return json.loads((base / DONE).read_text())
+    """Start the Spark side now (conftest calls it when collection selected this module):
+    it then runs while the rest of the suite runs on DuckDB."""
+    if not _started:
+        _started.append(SparkSide(Path(tempfile.mkdtemp(prefix="health_parity_"))))
 
 
 @pytest.fixture(scope="module")
 def parity() -> dict:
     """Both engines built on the same raw data, day 1 and the incremental day 2, exported
     (both run in background processes started at collection)."""
-    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
-        start_spark_side()  # at collection already, unless this module was not selected then
-    # under pytest-xdist another worker may have started it: its result is in the shared folder
-    base = _base[0] if _base else _shared_base()
-    done = _wait_done(base)
-    log = (base / LOG).read_text()
-    assert done["code"] == 0, log[-8000:]
-    out, root = base / "exports", base / "project"
-    marts = export.mart_names(root)
-    print(f"Spark side: {done['seconds']:.0f} s wall (started at collection)")
-    yield {"out": out, "marts": marts, "log": log, "seconds": done["seconds"], "project": root}
-    shutil.rmtree(base, ignore_errors=True)
+    start_spark_side()
+    side = _started[0]
+    wh, out = side.wh, side.out
+    marts = export.mart_names(wh.root)
+    code, log, seconds = side.wait()
+    assert code == 0, log[-8000:]
+    print(f"Spark side: {seconds:.0f} s wall (started at collection)")
+    yield {"out": out, "marts": marts, "log": log, "seconds": seconds, "project": wh.root}
+    shutil.rmtree(out.parent, ignore_errors=True)
 
 
 def test_marts_identical_on_duckdb_and_spark(parity: dict) -> None:
