@@ -362,28 +362,21 @@ def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> Valida
         for index, spec in enumerate(suite["tables"]):
             table = spec["table"]
             configs = spec["expectations"]
-            if table.lower() not in existing and table.lower() in optional:
-                # an optional raw table never created: preflight notes it and the build
-                # reads it as empty (the criteria it feeds are source_missing), not a failure
-                results.append(
-                    ExpectationOutcome(
-                        table=table,
-                        expectation_type=TABLE_EXISTS,
-                        column=None,
-                        success=True,
-                        details={"note": f"optional table {table} is absent: read as empty"},
-                    )
-                )
-                rows_validated[table] = rows_total[table] = 0
-                continue
             if table.lower() not in existing:
+                # an optional raw table never created is a note, not a failure: preflight
+                # notes it and the build reads it as empty (its criteria are source_missing)
+                is_optional = table.lower() in optional
                 results.append(
                     ExpectationOutcome(
                         table=table,
                         expectation_type=TABLE_EXISTS,
                         column=None,
-                        success=False,
-                        details={"error": f"table {table} does not exist in {db_path}"},
+                        success=is_optional,
+                        details=(
+                            {"note": f"optional table {table} is absent: read as empty"}
+                            if is_optional
+                            else {"error": f"table {table} does not exist in {db_path}"}
+                        ),
                     )
                 )
                 rows_validated[table] = rows_total[table] = 0
