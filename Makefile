@@ -54,7 +54,7 @@ report: $(STAMP)
 suggest: $(STAMP)
 	$(BIN)/customer-health suggest
 
-## make bench: time full and one-day incremental builds on tiers S, M, L, L1y; results in bench/ and README.
+## make bench: time full and one-day incremental builds on tiers S, M, L, L1y; results in bench/ and docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/customer-health bench --update-readme
 

@@ -20,7 +20,7 @@ during which at least one node's SQL was running), and ``overhead_s``, the rest
 of the wall time (start-up, parsing, compilation, scheduling, writing results).
 Medians over the repetitions, every sample, the slowest nodes and a machine
 fingerprint land in ``bench/results.json``; a Markdown report goes to stdout,
-``bench/RESULTS.md`` and (``--update-readme``) the README. Results files from
+``bench/RESULTS.md`` and (``--update-readme``) docs/benchmarks.md. Results files from
 before the node counts and the SQL split still render (``-`` for those columns).
 
 Results measured on different machines (fingerprints) are never merged or

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path,
                         help="results file (default bench/results.json)")
     parser.add_argument("--update-readme", action="store_true",
-                        help="write the report between the bench markers of README.md")
+                        help="write the report between the bench markers of docs/benchmarks.md")
     parser.add_argument("--replace", action="store_true",
                         help="start a fresh results file (needed on another machine)")
     parser.add_argument("--keep", action="store_true", help="keep scratch warehouses and runs")
@@ -88,11 +88,11 @@ def run_cli(args: argparse.Namespace) -> int:
     print(render_slowest(results, results["tiers"]))
     log(f"results written to {results_path}")
     if args.update_readme:
-        readme = root / "README.md"
+        readme = root / "docs" / "benchmarks.md"
         try:
             readme.write_text(replace_between_markers(readme.read_text(), report))
         except (BenchError, OSError) as exc:
-            print(f"bench: README not updated: {exc}", file=sys.stderr)
+            print(f"bench: docs/benchmarks.md not updated: {exc}", file=sys.stderr)
             return 1
-        log(f"README updated: {readme}")
+        log(f"benchmark page updated: {readme}")
     return 0

@@ -1,4 +1,4 @@
-"""The Markdown report (stdout, bench/RESULTS.md, the README block between markers)."""
+"""The Markdown report (stdout, bench/RESULTS.md, the block between markers in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
