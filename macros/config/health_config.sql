@@ -1,56 +1,51 @@
-{#- The criteria implemented by a model int_criteria__<key> (see int_criteria_unioned). -#}
+{#- The criterion registry (var criteria): one key per model int_criteria__<key>. -#}
 {% macro health_criteria_keys() -%}
-    {{ return([
-        'product_usage',
-        'support_friction',
-        'support_experience',
-        'satisfaction',
-        'engagement',
-        'commercial_momentum',
-    ]) }}
+    {{ return(var('criteria')) }}
+{%- endmacro %}
+
+{#- The model of each registered criterion, from the graph (execute time only; {} while parsing). -#}
+{% macro criterion_model_nodes() -%}
+    {%- set found = {} -%}
+    {%- if execute -%}
+        {#- a unit test's graph is empty: its model gets the map from overrides.macros -#}
+        {%- for node in graph.get('nodes', {}).values() if node.resource_type == 'model' and node.name.startswith('int_criteria__') -%}
+            {%- do found.update({node.name[('int_criteria__' | length):]: node}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(found) }}
 {%- endmacro %}
 
 {#-
-    Where each criterion's rows come from, for int_criterion_sources_checked:
-    the raw tables (as the source and data_quality_summary name them), the rows
-    that count, and the window (days before and including the score date) in
+    Where each criterion's rows come from, for int_criterion_sources_checked,
+    read at execute time from the meta `criterion_source` each criterion model
+    declares in its YAML: the raw tables (source table names, shown
+    schema-qualified as the source declares them), the rows that count, and the
+    vars whose sum is the window (days before and including the score date) in
     which a live account needs one of them (its has_source_rows). A criterion
-    not listed here is reported with its own name and a window of 0 (unknown).
+    whose model declares none is reported with its own name and a window of 0
+    (unknown). While parsing: {} (no SQL depends on it then).
 -#}
 {% macro criterion_sources() -%}
-    {%- set raw = var('raw_schema', 'raw') -%}
-    {{ return({
-        'product_usage': {
-            'tables': raw ~ '.usage_events',
-            'rows': 'usage events',
-            'window_days': var('usage_current_window_days') + var('usage_baseline_window_days'),
-        },
-        'support_friction': {
-            'tables': raw ~ '.tickets',
-            'rows': 'tickets of any category',
-            'window_days': var('support_lookback_days'),
-        },
-        'support_experience': {
-            'tables': raw ~ '.tickets',
-            'rows': 'tickets of any category',
-            'window_days': var('support_lookback_days'),
-        },
-        'satisfaction': {
-            'tables': raw ~ '.survey_responses',
-            'rows': 'survey answers',
-            'window_days': var('satisfaction_lookback_days'),
-        },
-        'engagement': {
-            'tables': raw ~ '.touchpoints, ' ~ raw ~ '.tickets, ' ~ raw ~ '.survey_responses',
-            'rows': 'touchpoints, question or feature-request tickets or survey answers',
-            'window_days': var('engagement_lookback_days'),
-        },
-        'commercial_momentum': {
-            'tables': raw ~ '.subscription_events',
-            'rows': 'commercial events',
-            'window_days': var('commercial_lookback_days'),
-        },
-    }) }}
+    {%- set sources = {} -%}
+    {%- set models = criterion_model_nodes() -%}
+    {%- for key in health_criteria_keys() if key in models and models[key].config.meta.criterion_source is defined -%}
+        {%- set declared = models[key].config.meta.criterion_source -%}
+        {%- set tables = [] -%}
+        {%- for table in declared.tables -%}
+            {%- set source_nodes = graph.get('sources', {}).values() | selectattr('name', 'equalto', table) | list -%}
+            {%- if source_nodes | length > 0 -%}
+                {%- do tables.append(source_nodes[0].schema ~ '.' ~ source_nodes[0].identifier) -%}
+            {%- else -%}
+                {%- do tables.append(var('raw_schema', 'raw') ~ '.' ~ table) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set window = namespace(days=0) -%}
+        {%- for name in declared.window_vars -%}
+            {%- set window.days = window.days + (var(name) | int) -%}
+        {%- endfor -%}
+        {%- do sources.update({key: {'tables': tables | join(', '), 'rows': declared.rows, 'window_days': window.days}}) -%}
+    {%- endfor -%}
+    {{ return(sources) }}
 {%- endmacro %}
 
 {#- The highest number of criteria per scorecard the method recommends. -#}
@@ -64,7 +59,7 @@
 {% macro validate_health_config() %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {#- Compiling without built seeds (sqlfluff, `dbt compile` on an empty warehouse): nothing to check yet. -#}
-    {%- for seed in ['health_weights', 'health_criteria', 'health_bands', 'health_overrides', 'stg_crm__accounts'] -%}
+    {%- for seed in ['health_weights', 'health_criteria', 'health_bands', 'health_overrides', 'playbook_actions', 'stg_crm__accounts'] -%}
         {%- if load_relation(ref(seed)) is none -%}{{ return('') }}{%- endif -%}
     {%- endfor -%}
     {%- set problems = [] -%}
@@ -120,7 +115,7 @@
             {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses unknown criterion '" ~ row[1] ~ "' (not in seed health_criteria)") -%}
         {%- endif -%}
         {%- if row[1] not in health_criteria_keys() -%}
-            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses criterion '" ~ row[1] ~ "' that has no model int_criteria__" ~ row[1]) -%}
+            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses criterion '" ~ row[1] ~ "' that is not in var criteria (the registry of models int_criteria__<key>)") -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for scorecard, total in totals.items() -%}
@@ -134,10 +129,30 @@
     {%- if 'default' not in totals -%}
         {%- do problems.append("health_weights: no scorecard named 'default' (used by accounts whose segment has no scorecard)") -%}
     {%- endif -%}
+    {#- the registry (var criteria) against the criterion models and the seeds -#}
+    {%- set models = criterion_model_nodes() -%}
     {%- for criterion in seeded_criteria -%}
         {%- if criterion not in health_criteria_keys() -%}
-            {%- do problems.append("health_criteria: criterion '" ~ criterion ~ "' has no model int_criteria__" ~ criterion) -%}
+            {%- do problems.append("health_criteria: criterion '" ~ criterion ~ "' is not in var criteria (the registry of models int_criteria__<key>)") -%}
         {%- endif -%}
+    {%- endfor -%}
+    {%- for criterion in health_criteria_keys() -%}
+        {%- if criterion not in seeded_criteria -%}
+            {%- do problems.append("var criteria: criterion '" ~ criterion ~ "' has no row in seed health_criteria") -%}
+        {%- endif -%}
+        {%- if models[criterion].config.meta.criterion_source is not defined -%}
+            {%- do problems.append("int_criteria__" ~ criterion ~ ": no meta criterion_source (tables, rows, window_vars) in its YAML") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for criterion in models.keys() | sort if criterion not in health_criteria_keys() -%}
+        {%- do problems.append("model int_criteria__" ~ criterion ~ " is not in var criteria: add '" ~ criterion ~ "' to it (dbt_project.yml), or int_criteria_unioned leaves it out") -%}
+    {%- endfor -%}
+    {%- set playbook = run_query("select criterion from " ~ ref('playbook_actions')).columns[0].values() | list -%}
+    {%- for criterion in playbook if criterion != 'overall' and criterion not in seeded_criteria -%}
+        {%- do problems.append("playbook_actions: action for unknown criterion '" ~ criterion ~ "' (use a criterion key or 'overall')") -%}
+    {%- endfor -%}
+    {%- for criterion in health_criteria_keys() if criterion not in playbook -%}
+        {%- do exceptions.warn("playbook_actions: no action for criterion '" ~ criterion ~ "'; its alerts get the 'overall' action") -%}
     {%- endfor -%}
 
     {#- bands: integer ranges covering 0-100 without gaps or overlaps -#}

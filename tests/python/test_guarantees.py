@@ -33,9 +33,10 @@ def test_each_kind_of_guarantee_counts_and_a_bare_column_does_not() -> None:
         "test.p.rules": _test("model.p.m", rules=[{"column": "band", "expression": "band > ''"}]),
         "test.p.col": _test("model.p.m", column_name="label"),
         "model.p.stg": {**_model("stg", {"x": {}}), "path": "staging/stg.sql"},
+        "model.p.int": {**_model("int", {"x": {}}), "path": "marts/backtest/intermediate/int.sql"},
     }
     report = _report(nodes)
-    assert set(report) == {"m"}  # only models under marts/
+    assert set(report) == {"m"}  # only models under marts/, not their intermediate/ folders
     assert report["m"].uncovered == ["note"]
     assert report["m"].exempt == {"loaded": "raw evidence"}
     assert "without a guarantee: note" in guarantees.format_report(list(report.values()))

@@ -2,9 +2,11 @@
     All criterion models stacked: they share one output shape (account_id,
     score_date, criterion, raw_value, status, fixed_score, has_source_rows,
     evidence).
-    Adding a criterion = one int_criteria__<key> model, its key in this list and
-    a row in seeds health_criteria / health_weights; int_health_config_validated
-    fails the build when a seeded criterion has no model here.
+    The criteria are the registry, var criteria (macro health_criteria_keys):
+    each is ref()'d, so dbt builds this view after every criterion model.
+    int_health_config_validated fails the build when a criterion model, a seeded
+    or a weighted criterion is missing from the registry
+    (docs/adding-a-criterion.md).
 -#}
 -- A view: the criterion tables stacked; read once, by int_criterion_scores_normalised.
 {{ config(materialized='view') }}
