@@ -18,35 +18,34 @@
     not listed here is reported with its own name and a window of 0 (unknown).
 -#}
 {% macro criterion_sources() -%}
-    {%- set raw = var('raw_schema', 'raw') -%}
     {{ return({
         'product_usage': {
-            'tables': raw ~ '.usage_events',
+            'tables': customer_health_raw_name('usage_events'),
             'rows': 'usage events',
             'window_days': var('usage_current_window_days') + var('usage_baseline_window_days'),
         },
         'support_friction': {
-            'tables': raw ~ '.tickets',
+            'tables': customer_health_raw_name('tickets'),
             'rows': 'tickets of any category',
             'window_days': var('support_lookback_days'),
         },
         'support_experience': {
-            'tables': raw ~ '.tickets',
+            'tables': customer_health_raw_name('tickets'),
             'rows': 'tickets of any category',
             'window_days': var('support_lookback_days'),
         },
         'satisfaction': {
-            'tables': raw ~ '.survey_responses',
+            'tables': customer_health_raw_name('survey_responses'),
             'rows': 'survey answers',
             'window_days': var('satisfaction_lookback_days'),
         },
         'engagement': {
-            'tables': raw ~ '.touchpoints, ' ~ raw ~ '.tickets, ' ~ raw ~ '.survey_responses',
+            'tables': customer_health_raw_name('touchpoints') ~ ', ' ~ customer_health_raw_name('tickets') ~ ', ' ~ customer_health_raw_name('survey_responses'),
             'rows': 'touchpoints, question or feature-request tickets or survey answers',
             'window_days': var('engagement_lookback_days'),
         },
         'commercial_momentum': {
-            'tables': raw ~ '.subscription_events',
+            'tables': customer_health_raw_name('subscription_events'),
             'rows': 'commercial events',
             'window_days': var('commercial_lookback_days'),
         },
@@ -103,8 +102,8 @@
     {%- endif -%}
 
     {#- weights -#}
-    {%- set weights = run_query("select scorecard, criterion, weight from " ~ ref('health_weights')) -%}
-    {%- set criteria_rows = run_query("select criterion, redistribute_to from " ~ ref('health_criteria')) -%}
+    {%- set weights = run_query("select scorecard, criterion, weight from " ~ customer_health_config('health_weights')) -%}
+    {%- set criteria_rows = run_query("select criterion, redistribute_to from " ~ customer_health_config('health_criteria')) -%}
     {%- set seeded_criteria = criteria_rows.columns[0].values() | list -%}
     {%- for row in criteria_rows.rows -%}
         {%- if row[1] is not none and (row[1] not in seeded_criteria or row[1] == row[0]) -%}
@@ -141,7 +140,7 @@
     {%- endfor -%}
 
     {#- bands: integer ranges covering 0-100 without gaps or overlaps -#}
-    {%- set bands = run_query("select band, min_score, max_score from " ~ ref('health_bands') ~ " order by min_score, max_score") -%}
+    {%- set bands = run_query("select band, min_score, max_score from " ~ customer_health_config('health_bands') ~ " order by min_score, max_score") -%}
     {%- set expected_min = namespace(value=0) -%}
     {%- for row in bands.rows -%}
         {%- set band, lo, hi = row[0], row[1] | int, row[2] | int -%}
@@ -163,7 +162,7 @@
     {#- overrides -#}
     {%- set bad_overrides = run_query(
         "select o.account_id, o.criterion, a.account_id is null as unknown_account from "
-        ~ ref('health_overrides') ~ " as o left join " ~ ref('stg_crm__accounts')
+        ~ customer_health_config('health_overrides') ~ " as o left join " ~ ref('stg_crm__accounts')
         ~ " as a on cast(o.account_id as " ~ dbt.type_string() ~ ") = a.account_id"
     ) -%}
     {%- for row in bad_overrides.rows -%}

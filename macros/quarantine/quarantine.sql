@@ -27,6 +27,8 @@
     incremental checked model needs it to find the rows a load added. -#}
 {% macro has_loaded_at(relation) -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set table = customer_health_contract_table(relation) -%}
+    {%- if table is not none and not customer_health_source_enabled(table) -%}{{ return(false) }}{%- endif -%}
     {%- set name = var('loaded_at_column', '_loaded_at') | lower -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {{ return(name in columns) }}
@@ -66,7 +68,11 @@
     The preflight reports a missing table: a note for a table whose source YAML
     marks it `meta: {optional: true}`, a problem that stops the run otherwise. -#}
 {% macro raw_table(relation) -%}
-    {%- if not execute or load_relation(relation) is not none -%}
+    {%- if not execute -%}{{- return(relation) -}}{%- endif -%}
+    {#- a table the host switched off (var customer_health__using_<table>: false) is never read -#}
+    {%- set table = customer_health_contract_table(relation) -%}
+    {%- set switched_off = table is not none and not customer_health_source_enabled(table) -%}
+    {%- if not switched_off and load_relation(relation) is not none -%}
         {{- return(relation) -}}
     {%- endif -%}
     {%- set types = {
@@ -83,7 +89,11 @@
     {%- if not columns -%}
         {{- exceptions.raise_compiler_error('raw table ' ~ relation ~ ' does not exist and no source declares its columns') -}}
     {%- endif -%}
-    {%- do log('raw table ' ~ relation ~ ' does not exist: read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- if switched_off -%}
+        {%- do log('raw table ' ~ relation ~ ' switched off (var ' ~ customer_health_optional_tables()[table] ~ '): read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- else -%}
+        {%- do log('raw table ' ~ relation ~ ' does not exist: read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- endif -%}
     {{- return('(select ' ~ columns | join(', ') ~ ' where 1 = 0) as missing_' ~ relation.identifier) -}}
 {%- endmacro %}
 
