@@ -278,7 +278,7 @@
     {%- set ts = dbt.type_string() -%}
     {{ return([
         (key ~ ' is null', 'null_key', "'" ~ key ~ " is null'"),
-        ('copy_number > 1', 'duplicate_row', "'exact copy of another row of " ~ var('raw_schema', 'raw') ~ "." ~ table ~ "'"),
+        ('copy_number > 1', 'duplicate_row', "'exact copy of another row of " ~ customer_health_raw_name(table) ~ "'"),
         ('version_number > 1', 'duplicate_key', "'" ~ key ~ " ' || " ~ key ~ " || ' appears with other content; the latest loaded version is kept'"),
         (timestamp_column ~ ' is null', 'null_timestamp', "'" ~ timestamp_column ~ " is null or not a timestamp'"),
         (timestamp_column ~ ' > ' ~ run_started_timestamp(), 'future_timestamp', "'" ~ timestamp_column ~ " ' || cast(" ~ timestamp_column ~ " as " ~ ts ~ ") || ' is in the future'"),
