@@ -2,8 +2,9 @@
 
 - integration_tests/ (the package's own host-shaped project, `local: ../`) builds on
   DuckDB and its dbt tests, the hand-worked scores, bands and criterion points
-  (docs/package.md, "Worked examples"), pass in both scenarios: every raw table, and
-  the optional tables switched off (then no source() call reaches them);
+  (docs/package.md, "Worked examples"), pass in three scenarios: every raw table,
+  the optional tables switched off (then no source() call reaches them), and the
+  host's own bands replacing the package's seed through var customer_health_bands;
 - a host project with its own name, profile and generate_schema_name, reading raw
   tables in a schema and under names of its own, builds every mart with
   `dbt build --select package:customer_health`: its marts equal the standalone
@@ -39,6 +40,9 @@ OPTIONAL_OFF = {
     "customer_health__using_subscription_events": False,
 }
 OPTIONAL_SEEDS = ["it_survey_answers", "it_billing_events", "it_marketing_touchpoints"]
+# the host's own bands (integration_tests/seeds/config/it_health_bands.csv) replace the seed
+CUSTOM_BANDS = {"it_scenario": "custom_bands",
+                "customer_health_bands": "{{ ref('it_health_bands') }}"}
 # the host's names for the raw tables (schema `landing`)
 HOST_NAMES = {
     "accounts": "sf_accounts", "contacts": "sf_contacts", "tickets": "zd_tickets",
@@ -87,10 +91,11 @@ def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("scenario", ["full", "optional_off"])
+@pytest.mark.parametrize("scenario", ["full", "optional_off", "custom_bands"])
 def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scenario: str) -> None:
     root, db = integration_project, tmp_path / f"{scenario}.duckdb"
-    args = ["--vars", json.dumps(OPTIONAL_OFF)] if scenario == "optional_off" else []
+    scenario_vars = {"optional_off": OPTIONAL_OFF, "custom_bands": CUSTOM_BANDS}.get(scenario)
+    args = ["--vars", json.dumps(scenario_vars)] if scenario_vars else []
     exclude = ["--exclude", *OPTIONAL_SEEDS] if scenario == "optional_off" else []
     # the loader: the raw seeds (the optional tables of optional_off never exist)
     _dbt(root, "seed", *exclude, *args, db=db)
@@ -105,6 +110,7 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
     try:
         # dbt's default schema naming (the integration project has no macro of its own)
         assert con.execute("select count(*) from main_marts.health_score").fetchone()[0] == 4
+        bands = {r[0] for r in con.execute("select band from main_marts.health_score").fetchall()}
         sources = con.execute(
             "select distinct source_table from main_marts.data_quality_summary order by 1"
         ).fetchall()
@@ -116,6 +122,8 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
     reads = {n: node["depends_on"]["nodes"] for n, node in manifest["nodes"].items()
              if n.startswith("model.customer_health.base_")}
     touchpoints = reads["model.customer_health.base_marketing__touchpoints_checked"]
+    # the configuration used is the host's when its var names one
+    assert ("thriving" in bands) == (scenario == "custom_bands"), bands
     if scenario == "optional_off":
         # switched off: no source() reaches the table, its criteria are not connected
         assert not [d for d in touchpoints if d.startswith("source.")], touchpoints
