@@ -81,7 +81,8 @@
     } -%}
     {%- set columns = [] -%}
     {%- for node in graph.sources.values()
-        if node.identifier | lower == relation.identifier | lower and node.schema | lower == relation.schema | lower -%}
+        if node.package_name == 'customer_health'
+        and node.identifier | lower == relation.identifier | lower and node.schema | lower == relation.schema | lower -%}
         {%- for column in node.columns.values() if not (column.meta or {}).get('optional') -%}
             {%- do columns.append('cast(null as ' ~ types.get(column.data_type, dbt.type_string()) ~ ') as ' ~ column.name) -%}
         {%- endfor -%}
