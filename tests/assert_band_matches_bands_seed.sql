@@ -28,7 +28,7 @@ bands as (
         max_score,
         label,
         color
-    from {{ ref('health_bands') }}
+    from {{ customer_health_config('health_bands') }}
 
 ),
 

@@ -2,7 +2,6 @@
 -- accepted into staging + rows in marts.rejected_rows with severity
 -- 'rejected'. Returns the tables where the counts differ.
 {{ config(severity='error') }}
-{%- set raw = var('raw_schema', 'raw') -%}
 {%- set tables = quarantined_tables() %}
 
 with
@@ -11,12 +10,12 @@ counts as (
 
     {% for t in tables -%}
         select
-            '{{ raw }}.{{ t.table }}' as source_table,
-            (select count(*) from {{ raw_table(source(t.source, t.table)) }}) as raw_rows,
+            '{{ customer_health_raw_name(t.table) }}' as source_table,
+            (select count(*) from {{ raw_table(customer_health_source(t.source, t.table)) }}) as raw_rows,
             (select count(*) from {{ ref(t.staging) }}) as accepted_rows,
             (
                 select count(*) from {{ ref('rejected_rows') }}
-                where source_table = '{{ raw }}.{{ t.table }}' and severity = 'rejected'
+                where source_table = '{{ customer_health_raw_name(t.table) }}' and severity = 'rejected'
             ) as rejected_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -32,12 +32,7 @@
         {%- set declared = models[key].config.meta.criterion_source -%}
         {%- set tables = [] -%}
         {%- for table in declared.tables -%}
-            {%- set source_nodes = graph.get('sources', {}).values() | selectattr('name', 'equalto', table) | list -%}
-            {%- if source_nodes | length > 0 -%}
-                {%- do tables.append(source_nodes[0].schema ~ '.' ~ source_nodes[0].identifier) -%}
-            {%- else -%}
-                {%- do tables.append(var('raw_schema', 'raw') ~ '.' ~ table) -%}
-            {%- endif -%}
+            {%- do tables.append(customer_health_raw_name(table)) -%}
         {%- endfor -%}
         {%- set window = namespace(days=0) -%}
         {%- for name in declared.window_vars -%}
@@ -98,8 +93,8 @@
     {%- endif -%}
 
     {#- weights -#}
-    {%- set weights = run_query("select scorecard, criterion, weight from " ~ ref('health_weights')) -%}
-    {%- set criteria_rows = run_query("select criterion, redistribute_to from " ~ ref('health_criteria')) -%}
+    {%- set weights = run_query("select scorecard, criterion, weight from " ~ customer_health_config('health_weights')) -%}
+    {%- set criteria_rows = run_query("select criterion, redistribute_to from " ~ customer_health_config('health_criteria')) -%}
     {%- set seeded_criteria = criteria_rows.columns[0].values() | list -%}
     {%- for row in criteria_rows.rows -%}
         {%- if row[1] is not none and (row[1] not in seeded_criteria or row[1] == row[0]) -%}
@@ -147,7 +142,7 @@
     {%- for criterion in models.keys() | sort if criterion not in health_criteria_keys() -%}
         {%- do problems.append("model int_criteria__" ~ criterion ~ " is not in var criteria: add '" ~ criterion ~ "' to it (dbt_project.yml), or int_criteria_unioned leaves it out") -%}
     {%- endfor -%}
-    {%- set playbook = run_query("select criterion from " ~ ref('playbook_actions')).columns[0].values() | list -%}
+    {%- set playbook = run_query("select criterion from " ~ customer_health_config('playbook_actions')).columns[0].values() | list -%}
     {%- for criterion in playbook if criterion != 'overall' and criterion not in seeded_criteria -%}
         {%- do problems.append("playbook_actions: action for unknown criterion '" ~ criterion ~ "' (use a criterion key or 'overall')") -%}
     {%- endfor -%}
@@ -156,7 +151,7 @@
     {%- endfor -%}
 
     {#- bands: integer ranges covering 0-100 without gaps or overlaps -#}
-    {%- set bands = run_query("select band, min_score, max_score from " ~ ref('health_bands') ~ " order by min_score, max_score") -%}
+    {%- set bands = run_query("select band, min_score, max_score from " ~ customer_health_config('health_bands') ~ " order by min_score, max_score") -%}
     {%- set expected_min = namespace(value=0) -%}
     {%- for row in bands.rows -%}
         {%- set band, lo, hi = row[0], row[1] | int, row[2] | int -%}
@@ -178,7 +173,7 @@
     {#- overrides -#}
     {%- set bad_overrides = run_query(
         "select o.account_id, o.criterion, a.account_id is null as unknown_account from "
-        ~ ref('health_overrides') ~ " as o left join " ~ ref('stg_crm__accounts')
+        ~ customer_health_config('health_overrides') ~ " as o left join " ~ ref('stg_crm__accounts')
         ~ " as a on cast(o.account_id as " ~ dbt.type_string() ~ ") = a.account_id"
     ) -%}
     {%- for row in bad_overrides.rows -%}

@@ -27,6 +27,8 @@
     incremental checked model needs it to find the rows a load added. -#}
 {% macro has_loaded_at(relation) -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {%- set table = customer_health_contract_table(relation) -%}
+    {%- if table is not none and not customer_health_source_enabled(table) -%}{{ return(false) }}{%- endif -%}
     {%- set name = var('loaded_at_column', '_loaded_at') | lower -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {{ return(name in columns) }}
@@ -66,7 +68,11 @@
     The preflight reports a missing table: a note for a table whose source YAML
     marks it `meta: {optional: true}`, a problem that stops the run otherwise. -#}
 {% macro raw_table(relation) -%}
-    {%- if not execute or load_relation(relation) is not none -%}
+    {%- if not execute -%}{{- return(relation) -}}{%- endif -%}
+    {#- a table the host switched off (var customer_health__using_<table>: false) is never read -#}
+    {%- set table = customer_health_contract_table(relation) -%}
+    {%- set switched_off = table is not none and not customer_health_source_enabled(table) -%}
+    {%- if not switched_off and load_relation(relation) is not none -%}
         {{- return(relation) -}}
     {%- endif -%}
     {%- set types = {
@@ -75,7 +81,8 @@
     } -%}
     {%- set columns = [] -%}
     {%- for node in graph.sources.values()
-        if node.identifier | lower == relation.identifier | lower and node.schema | lower == relation.schema | lower -%}
+        if node.package_name == 'customer_health'
+        and node.identifier | lower == relation.identifier | lower and node.schema | lower == relation.schema | lower -%}
         {%- for column in node.columns.values() if not (column.meta or {}).get('optional') -%}
             {%- do columns.append('cast(null as ' ~ types.get(column.data_type, dbt.type_string()) ~ ') as ' ~ column.name) -%}
         {%- endfor -%}
@@ -83,7 +90,11 @@
     {%- if not columns -%}
         {{- exceptions.raise_compiler_error('raw table ' ~ relation ~ ' does not exist and no source declares its columns') -}}
     {%- endif -%}
-    {%- do log('raw table ' ~ relation ~ ' does not exist: read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- if switched_off -%}
+        {%- do log('raw table ' ~ relation ~ ' switched off (var ' ~ customer_health_optional_tables()[table] ~ '): read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- else -%}
+        {%- do log('raw table ' ~ relation ~ ' does not exist: read as an empty table (its criteria get source_missing)', info=true) -%}
+    {%- endif -%}
     {{- return('(select ' ~ columns | join(', ') ~ ' where 1 = 0) as missing_' ~ relation.identifier) -}}
 {%- endmacro %}
 
@@ -268,7 +279,7 @@
     {%- set ts = dbt.type_string() -%}
     {{ return([
         (key ~ ' is null', 'null_key', "'" ~ key ~ " is null'"),
-        ('copy_number > 1', 'duplicate_row', "'exact copy of another row of " ~ var('raw_schema', 'raw') ~ "." ~ table ~ "'"),
+        ('copy_number > 1', 'duplicate_row', "'exact copy of another row of " ~ customer_health_raw_name(table) ~ "'"),
         ('version_number > 1', 'duplicate_key', "'" ~ key ~ " ' || " ~ key ~ " || ' appears with other content; the latest loaded version is kept'"),
         (timestamp_column ~ ' is null', 'null_timestamp', "'" ~ timestamp_column ~ " is null or not a timestamp'"),
         (timestamp_column ~ ' > ' ~ run_started_timestamp(), 'future_timestamp', "'" ~ timestamp_column ~ " ' || cast(" ~ timestamp_column ~ " as " ~ ts ~ ") || ' is in the future'"),

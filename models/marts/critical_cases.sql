@@ -70,7 +70,7 @@ playbook as (
         criterion,
         recommended_action,
         channel
-    from {{ ref('playbook_actions') }}
+    from {{ customer_health_config('playbook_actions') }}
 
 ),
 

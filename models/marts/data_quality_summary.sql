@@ -6,7 +6,6 @@
 -- (int_criterion_sources_checked: source_missing, source_sparse), one row each,
 -- load_date = as_of_date, the tables it reads as source_table, the reason in
 -- words and the live accounts with a row as row_count.
-{%- set raw = var('raw_schema', 'raw') -%}
 {%- set tables = quarantined_tables() %}
 
 with
@@ -15,7 +14,7 @@ arrived as (
 
     {% for t in tables -%}
         select
-            '{{ raw }}.{{ t.table }}' as source_table,
+            '{{ customer_health_raw_name(t.table) }}' as source_table,
             {{ to_date('loaded_at') }} as load_date,
             case when rejection_reason is null then 'accepted' else 'rejected' end as severity,
             coalesce(rejection_reason, 'accepted') as reason

@@ -32,7 +32,7 @@ bands as (
     select
         band,
         sort_order
-    from {{ ref('health_bands') }}
+    from {{ customer_health_config('health_bands') }}
 
 ),
 
@@ -69,7 +69,7 @@ playbook as (
         recommended_action,
         channel,
         owner_role
-    from {{ ref('playbook_actions') }}
+    from {{ customer_health_config('playbook_actions') }}
 
 ),
 

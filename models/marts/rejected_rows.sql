@@ -5,7 +5,6 @@
     repair). Reasons and repairs are defined in models/staging/*/base/*_checked.sql
     and listed in DECISIONLOG.md ("Quarantine").
 -#}
-{%- set raw = var('raw_schema', 'raw') -%}
 {%- set ts = dbt.type_string() -%}
 {%- set repairs = {
     'accounts': [
@@ -50,7 +49,7 @@ problems as (
 
     {% for t in tables -%}
         select
-            '{{ raw }}.{{ t.table }}' as source_table,
+            '{{ customer_health_raw_name(t.table) }}' as source_table,
             {{ t.key }} as source_key,
             'rejected' as severity,
             rejection_reason as reason,
@@ -62,7 +61,7 @@ problems as (
         {%- for flag, reason, detail in repairs.get(t.table, []) %}
             union all
             select
-                '{{ raw }}.{{ t.table }}' as source_table,
+                '{{ customer_health_raw_name(t.table) }}' as source_table,
                 {{ t.key }} as source_key,
                 'repaired' as severity,
                 '{{ reason }}' as reason,

@@ -56,11 +56,13 @@ TIMESTAMP_TYPES = {
 }
 TEXT_TYPES = {"VARCHAR"}
 SAMPLE_VALUES = 3
-# The schema every source declares: `{{ var('raw_schema', 'raw') }}`.
-RAW_SCHEMA_VAR = re.compile(
-    r"\{\{\s*var\(\s*['\"]raw_schema['\"]\s*(,\s*['\"]\w+['\"]\s*)?\)\s*\}\}"
+# The templates the sources use for where a table is (package mode, docs/package.md):
+# `{{ var('customer_health_schema', none) or var('raw_schema', 'raw') }}`,
+# `{{ var('customer_health_<table>_identifier', none) or '<table>' }}`.
+VAR_CALL = re.compile(
+    r"var\(\s*['\"](\w+)['\"]\s*(?:,\s*(?:['\"]([^'\"]*)['\"]|none|None))?\s*\)"
 )
-
+LITERAL = re.compile(r"['\"]([^'\"]*)['\"]")
 
 @dataclass(frozen=True)
 class ContractColumn:
@@ -81,6 +83,7 @@ class ContractTable:
     columns: tuple[ContractColumn, ...]
     yaml_path: str
     optional: bool = False  # meta.optional on the source table: a missing table is a note
+    contract_name: str = ""  # the source table's name (name: the identifier in the warehouse)
 
     @property
     def relation(self) -> str:
@@ -106,35 +109,59 @@ class ContractError(ValueError):
     """The contract YAML itself is malformed (a bug in the project, not in the data)."""
 
 
-def _raw_schema(root: Path) -> str:
-    """The raw schema: var raw_schema of dbt_project.yml, else `raw`."""
+def _project_vars(root: Path) -> dict:
+    """The vars of dbt_project.yml (the CLI's build runs with them)."""
     try:
         config = yaml.safe_load((root / "dbt_project.yml").read_text()) or {}
     except (OSError, yaml.YAMLError):
-        return "raw"
-    return str((config.get("vars") or {}).get("raw_schema") or "raw")
+        return {}
+    return dict(config.get("vars") or {})
 
 
-def _resolve_schema(text: str | None, raw_schema: str) -> str:
-    """The schema of a source: `{{ var('raw_schema', 'raw') }}` resolved, or the literal."""
+def _resolve(text: str | None, variables: dict, default: str) -> str:
+    """A source's schema or identifier: its template resolved with the project's vars.
+
+    `{{ a or b or ... }}` where each part is `var('name')`, `var('name', 'default')`,
+    `var('name', none)` or a quoted literal: the first that gives a value.
+    """
     if not text:
-        return raw_schema
-    if RAW_SCHEMA_VAR.fullmatch(text.strip()):
-        return raw_schema
-    if "{{" in text:
-        raise ContractError(f"cannot resolve source schema {text!r} without dbt")
-    return text
+        return default
+    body = text.strip()
+    if "{{" not in body:
+        return body
+    if not (body.startswith("{{") and body.endswith("}}")):
+        raise ContractError(f"cannot resolve source template {text!r} without dbt")
+    for part in body[2:-2].split(" or "):
+        part = part.strip()
+        call, literal = VAR_CALL.fullmatch(part), LITERAL.fullmatch(part)
+        if call:
+            value = variables.get(call.group(1))
+            if value not in (None, ""):
+                return str(value)
+            if call.group(2):
+                return call.group(2)
+        elif literal:
+            return literal.group(1)
+        else:
+            raise ContractError(f"cannot resolve source template {text!r} without dbt")
+    return default
+
+
+def _switched_off(table: str, variables: dict) -> bool:
+    """True when var customer_health__using_<table> is false (the table does not exist)."""
+    value = variables.get(f"customer_health__using_{table}", True)
+    return str(value).strip().lower() in {"false", "0", "no", "off"}
 
 
 def load_contract(root: Path | None = None) -> list[ContractTable]:
     """Read the raw contract from the project's source YAML files."""
     root = root or project.project_dir()
-    raw_schema = _raw_schema(root)
+    variables = _project_vars(root)
     tables: list[ContractTable] = []
     for path in sorted((root / "models" / "staging").glob("*/_*__sources.yml")):
         document = yaml.safe_load(path.read_text()) or {}
         for source in document.get("sources") or []:
-            schema = _resolve_schema(source.get("schema"), raw_schema)
+            schema = _resolve(source.get("schema"), variables, "raw")
             for table in source.get("tables") or []:
                 columns = []
                 for column in table.get("columns") or []:
@@ -151,11 +178,12 @@ def load_contract(root: Path | None = None) -> list[ContractTable]:
                     )
                 tables.append(ContractTable(
                     source=source["name"],
-                    name=str(table.get("identifier") or table["name"]).lower(),
+                    name=_resolve(table.get("identifier"), variables, table["name"]).lower(),
                     schema=schema.lower(),
                     columns=tuple(columns),
                     yaml_path=str(path.relative_to(root)),
                     optional=bool((table.get("meta") or {}).get("optional")),
+                    contract_name=str(table["name"]).lower(),
                 ))
     return tables
 
@@ -277,6 +305,13 @@ def check(db_path: Path, root: Path | None = None) -> PreflightReport:
     """Compare every raw table of the contract with the warehouse; return the report."""
     contract = load_contract(root)
     report = PreflightReport()
+    variables = _project_vars(root or project.project_dir())
+    for table in [t for t in contract if _switched_off(t.contract_name, variables)]:
+        contract.remove(table)
+        report.notes.append(
+            f"{table.relation}: switched off (var customer_health__using_"
+            f"{table.contract_name}: false); not read, its criteria get source_missing"
+        )
     if not Path(db_path).exists():
         report.problems.append(f"warehouse not found: {db_path}")
         return report

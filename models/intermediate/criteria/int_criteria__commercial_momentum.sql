@@ -64,7 +64,7 @@ event_values as (
         event_value,
         needs_engagement_backing,
         is_size_weighted
-    from {{ ref('commercial_event_values') }}
+    from {{ customer_health_config('commercial_event_values') }}
 
 ),
 

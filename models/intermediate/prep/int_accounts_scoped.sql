@@ -20,7 +20,7 @@ accounts as (
 
 scorecards as (
 
-    select distinct scorecard from {{ ref('health_weights') }}
+    select distinct scorecard from {{ customer_health_config('health_weights') }}
 
 ),
 

@@ -24,7 +24,7 @@ with
     [ref('base_helpdesk__tickets_checked'), 'ticket_id', 'ticket'],
     [ref('base_surveys__survey_responses_checked'), 'response_id', 'survey'],
 ], 'interaction_id', inputs_version([
-    [ref('engagement_points'), none],
+    [customer_health_config('engagement_points'), none],
     [ref('stg_crm__contacts'), contact_account_text()],
 ]), label_column='interaction_source') }}
 
@@ -89,7 +89,7 @@ points as (
         interaction_type,
         intensity,
         points
-    from {{ ref('engagement_points') }}
+    from {{ customer_health_config('engagement_points') }}
 
 ),
 

@@ -17,8 +17,8 @@
 with
 
 {{ changed_keys_ctes([[ref('base_helpdesk__tickets_checked'), 'ticket_id', none]], 'ticket_id', inputs_version([
-    [ref('ticket_category_roles'), none],
-    [ref('support_sla_targets'), none],
+    [customer_health_config('ticket_category_roles'), none],
+    [customer_health_config('support_sla_targets'), none],
     [ref('stg_crm__contacts'), contact_account_text()],
 ])) }}
 
@@ -57,7 +57,7 @@ category_roles as (
         category,
         role,
         is_friction
-    from {{ ref('ticket_category_roles') }}
+    from {{ customer_health_config('ticket_category_roles') }}
 
 ),
 
@@ -68,7 +68,7 @@ sla_targets as (
         first_response_target_hours,
         resolution_target_hours,
         handle_target_minutes
-    from {{ ref('support_sla_targets') }}
+    from {{ customer_health_config('support_sla_targets') }}
 
 ),
 

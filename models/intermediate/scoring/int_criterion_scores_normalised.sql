@@ -51,7 +51,7 @@ weights as (
         scorecard,
         criterion,
         weight
-    from {{ ref('health_weights') }}
+    from {{ customer_health_config('health_weights') }}
 
 ),
 
@@ -65,7 +65,7 @@ criteria_config as (
         missing_policy,
         missing_score,
         redistribute_to
-    from {{ ref('health_criteria') }}
+    from {{ customer_health_config('health_criteria') }}
 
 ),
 

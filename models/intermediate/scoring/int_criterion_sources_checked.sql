@@ -45,7 +45,7 @@ weights as (
     select
         scorecard,
         criterion
-    from {{ ref('health_weights') }}
+    from {{ customer_health_config('health_weights') }}
     where weight > 0
 
 ),

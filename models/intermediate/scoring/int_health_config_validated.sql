@@ -3,10 +3,10 @@
 -- validates the configuration first (macro validate_health_config) and fails
 -- the build with a message naming the scorecard, band or override at fault.
 -- depends_on: {{ ref('stg_crm__accounts') }}
--- depends_on: {{ ref('health_weights') }}
--- depends_on: {{ ref('health_criteria') }}
--- depends_on: {{ ref('health_bands') }}
--- depends_on: {{ ref('health_overrides') }}
+-- depends_on: {{ customer_health_config('health_weights') }}
+-- depends_on: {{ customer_health_config('health_criteria') }}
+-- depends_on: {{ customer_health_config('health_bands') }}
+-- depends_on: {{ customer_health_config('health_overrides') }}
 {{ validate_health_config() }}
 
 {%- set seeds = [

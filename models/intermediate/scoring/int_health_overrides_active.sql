@@ -17,7 +17,7 @@ overrides as (
         reason,
         author,
         expires_on
-    from {{ ref('health_overrides') }}
+    from {{ customer_health_config('health_overrides') }}
 
 ),
 

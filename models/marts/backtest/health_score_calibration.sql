@@ -27,7 +27,7 @@ bands as (
     select
         band,
         sort_order
-    from {{ ref('health_bands') }}
+    from {{ customer_health_config('health_bands') }}
 
 ),
 

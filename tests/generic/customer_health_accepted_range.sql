@@ -3,7 +3,7 @@
     (inclusive unless inclusive=false). Either bound may be omitted.
     Returns the offending rows.
 -#}
-{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
+{% test customer_health_accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 
 with
 

@@ -5,7 +5,7 @@
     checks only the keys written by this run against the whole table; a
     --full-refresh or full check (macros/testing/test_scope.sql) checks all.
 -#}
-{% test unique_in_run(model, columns, run_column=none, written_from=none) %}
+{% test customer_health_unique_in_run(model, columns, run_column=none, written_from=none) %}
 
 {%- set keys = columns | join(', ') %}
 

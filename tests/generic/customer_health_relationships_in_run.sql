@@ -3,7 +3,7 @@
     a daily run checks only the rows written by this run; a --full-refresh or
     full check (macros/testing/test_scope.sql) checks all.
 -#}
-{% test relationships_in_run(model, column_name, to, field, run_column=none, written_from=none) %}
+{% test customer_health_relationships_in_run(model, column_name, to, field, run_column=none, written_from=none) %}
 
 with
 

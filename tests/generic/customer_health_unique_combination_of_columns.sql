@@ -1,5 +1,5 @@
 {#- The combination of the listed columns is unique across the model. -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+{% test customer_health_unique_combination_of_columns(model, combination_of_columns) %}
 
 select
     {{ combination_of_columns | join(', ') }},

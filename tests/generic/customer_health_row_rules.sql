@@ -21,7 +21,7 @@
     on --full-refresh or a full check; `where` (dbt's test config) can narrow
     the rows further.
 -#}
-{% test row_rules(model, rules, key_columns=none, run_column=none) %}
+{% test customer_health_row_rules(model, rules, key_columns=none, run_column=none) %}
 
 {%- set checks = [] -%}
 {%- set key_counts = [] -%}
