@@ -320,3 +320,35 @@ def test_type_families_cover_each_engine_names() -> None:
         "bool": "boolean", "STRUCT(a INTEGER)": "other", "VARIANT": "other",
     }
     assert {name: family(name) for name in cases} == cases
+
+
+def test_preflight_reads_the_same_vars(tmp_path: Path) -> None:
+    """The Python preflight resolves the sources' templates from the project's vars, as
+    dbt does: schema (customer_health_schema, raw_schema alias), identifiers, switches."""
+    from customer_health import preflight
+
+    root = copy_project(tmp_path / "vars").root
+    project_file = root / "dbt_project.yml"
+    text = project_file.read_text()
+    assert "  customer_health_schema: null" in text
+    assert {t.relation for t in preflight.load_contract(root)} >= {"raw.tickets", "raw.accounts"}
+    project_file.write_text(text.replace("  raw_schema: raw\n", "  raw_schema: landing\n"))
+    assert {t.relation for t in preflight.load_contract(root)} >= {"landing.tickets"}
+    project_file.write_text(
+        text.replace("  customer_health_schema: null", "  customer_health_schema: acme_raw")
+        .replace("  customer_health_tickets_identifier: null",
+                 "  customer_health_tickets_identifier: zd_tickets")
+        .replace("  customer_health__using_touchpoints: true",
+                 "  customer_health__using_touchpoints: false"))
+    relations = {t.contract_name: t.relation for t in preflight.load_contract(root)}
+    assert relations["tickets"] == "acme_raw.zd_tickets"
+    assert relations["accounts"] == "acme_raw.accounts"
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    report = preflight.check(db, root)
+    assert any(n.startswith("acme_raw.touchpoints: switched off") for n in report.notes)
+    assert not any("touchpoints" in p for p in report.problems)
+    # tables named as the user named them: a required one missing is a problem, an
+    # optional one (tickets) a note
+    assert any(p.startswith("acme_raw.accounts: table missing") for p in report.problems)
+    assert any(n.startswith("acme_raw.zd_tickets: table missing") for n in report.notes)
