@@ -99,13 +99,16 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
     exclude = ["--exclude", *OPTIONAL_SEEDS] if scenario == "optional_off" else []
     # the loader: the raw seeds (the optional tables of optional_off never exist)
     _dbt(root, "seed", *exclude, *args, db=db)
-    result = _dbt(root, "build", "--exclude-resource-type", "unit_test", *exclude, *args,
-                  db=db, check=False)
+    # the package's dbt unit tests too, in the full scenario (they pin the vars they read)
+    units = [] if scenario == "full" else ["--exclude-resource-type", "unit_test"]
+    result = _dbt(root, "build", *units, *exclude, *args, db=db, check=False)
     assert result.returncode == 0, result.stdout[-6000:]
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in results}
     assert statuses["assert_hand_worked_health_scores"] == "pass"
     assert statuses["assert_hand_worked_criterion_points"] == "pass"
+    if scenario == "full":
+        assert statuses["sources_checked_missing_sparse_connected"] == "pass"
     con = duckdb.connect(str(db), read_only=True)
     try:
         # dbt's default schema naming (the integration project has no macro of its own)
@@ -320,3 +323,35 @@ def test_type_families_cover_each_engine_names() -> None:
         "bool": "boolean", "STRUCT(a INTEGER)": "other", "VARIANT": "other",
     }
     assert {name: family(name) for name in cases} == cases
+
+
+def test_preflight_reads_the_same_vars(tmp_path: Path) -> None:
+    """The Python preflight resolves the sources' templates from the project's vars, as
+    dbt does: schema (customer_health_schema, raw_schema alias), identifiers, switches."""
+    from customer_health import preflight
+
+    root = copy_project(tmp_path / "vars").root
+    project_file = root / "dbt_project.yml"
+    text = project_file.read_text()
+    assert "  customer_health_schema: null" in text
+    assert {t.relation for t in preflight.load_contract(root)} >= {"raw.tickets", "raw.accounts"}
+    project_file.write_text(text.replace("  raw_schema: raw\n", "  raw_schema: landing\n"))
+    assert {t.relation for t in preflight.load_contract(root)} >= {"landing.tickets"}
+    project_file.write_text(
+        text.replace("  customer_health_schema: null", "  customer_health_schema: acme_raw")
+        .replace("  customer_health_tickets_identifier: null",
+                 "  customer_health_tickets_identifier: zd_tickets")
+        .replace("  customer_health__using_touchpoints: true",
+                 "  customer_health__using_touchpoints: false"))
+    relations = {t.contract_name: t.relation for t in preflight.load_contract(root)}
+    assert relations["tickets"] == "acme_raw.zd_tickets"
+    assert relations["accounts"] == "acme_raw.accounts"
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    report = preflight.check(db, root)
+    assert any(n.startswith("acme_raw.touchpoints: switched off") for n in report.notes)
+    assert not any("touchpoints" in p for p in report.problems)
+    # tables named as the user named them: a required one missing is a problem, an
+    # optional one (tickets) a note
+    assert any(p.startswith("acme_raw.accounts: table missing") for p in report.problems)
+    assert any(n.startswith("acme_raw.zd_tickets: table missing") for n in report.notes)
