@@ -27,8 +27,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import project, quality, runner
 from customer_health.generator import GeneratorConfig, write_warehouse
+from customer_health.pipeline.dbt import Dbt, build_args
+from customer_health.quality import validation as quality
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analyses", "profiles"]
@@ -104,9 +105,7 @@ class Warehouse:
         """
         env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs")
         cache = self.use_parse_cache()
-        result = runner.run(
-            args, self.root, self.db, as_of=as_of, env=env, capture=True, check=False
-        )
+        result = Dbt(self.root, self.db, as_of, env=env).run(args, capture=True, check=False)
         if result.returncode == 0 and "--vars" not in args and cache.exists():
             _parse_cache.setdefault("msgpack", cache.read_bytes())
         if check and result.returncode != 0:
@@ -119,7 +118,7 @@ class Warehouse:
     def use_parse_cache(self) -> Path:
         """Give this copy the session's parse cache (if any, and it has none); return its path.
 
-        For dbt started another way than dbt() (the CLI in a subprocess, runner.run).
+        For dbt started another way than dbt() (the CLI in a subprocess, Dbt.run).
         """
         cache = self.root / PARSE_CACHE
         if "msgpack" in _parse_cache and not cache.exists():
@@ -137,21 +136,12 @@ class Warehouse:
         check: bool = True,
         unit_tests: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run dbt build at a scoring date, as production does (unit tests only if asked)."""
-        args = ["build"]
-        if extra_vars:
-            args += ["--vars", json.dumps(extra_vars)]
-        # saved queries and exposures are no-op nodes in a build (project.build_args)
-        excluded = [*project.NO_OP_RESOURCE_TYPES] + ([] if unit_tests else ["unit_test"])
-        args += ["--exclude-resource-type", *excluded]
-        if full_refresh:
-            args.append("--full-refresh")
-        if select:
-            args += ["--select", select]
-        excluded_nodes = ([exclude] if exclude else []) + (
+        """Run dbt build at a scoring date, as production does (unit tests only if asked):
+        the arguments of pipeline.dbt.build_args, the function `customer-health run` uses."""
+        excluded = ([exclude] if exclude else []) + (
             [] if self.with_backtest else ["tag:backtest"])
-        if excluded_nodes:
-            args += ["--exclude", *excluded_nodes]
+        args = build_args(full_refresh, select=[select] if select else [], exclude=excluded,
+                          unit_tests=unit_tests, dbt_vars=extra_vars)
         return self.dbt(*args, as_of=as_of, check=check)
 
     def run_models(

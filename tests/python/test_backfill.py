@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from customer_health import backfill
+from customer_health.pipeline import backfill
 
 from conftest import Warehouse
 
@@ -103,7 +103,10 @@ def test_run_backfill_days_backfills_after_the_build(
     import shutil
     import subprocess as sp
 
-    from customer_health import cli, publish
+    import customer_health.cli as cli
+    from customer_health.pipeline import publish, seeds
+    from customer_health.pipeline import run as pipeline_run
+    from customer_health.pipeline.dbt import Dbt
 
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(small_built.db, db)
@@ -116,11 +119,11 @@ def test_run_backfill_days_backfills_after_the_build(
     monkeypatch.setenv("HEALTH_PUBLISH_DIR", str(tmp_path / "published"))
     monkeypatch.setenv("HEALTH_DEMO", "never")
     order: list[str] = []
-    monkeypatch.setattr(cli.project, "run_dbt",
-                        lambda args, *a, **k: order.append(args[0]) or sp.CompletedProcess(args, 0))
-    monkeypatch.setattr(cli.project, "record_success", lambda *a, **k: None)
-    monkeypatch.setattr(cli, "_validate_stage",
-                        lambda *a, **k: order.append(f"validate {a[2]}") or type(
+    monkeypatch.setattr(Dbt, "run", lambda self, args, **k: order.append(args[0])
+                        or sp.CompletedProcess(args, 0))
+    monkeypatch.setattr(seeds, "record_success", lambda *a, **k: None)
+    monkeypatch.setattr(pipeline_run, "validate_stage",
+                        lambda *a, **k: order.append(f"validate {a[1]}") or type(
                             "Green", (), {"success": True, "failures": lambda self: []})())
     # no dbt ran, so no manifest: publish every table of schema marts (the default)
     monkeypatch.setattr(publish, "marts_from_manifest", lambda *a, **k: None)

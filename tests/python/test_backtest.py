@@ -23,8 +23,8 @@ import numpy
 import pytest
 from scipy import stats
 
-from customer_health import summary
-from customer_health.evaluate import auc as python_auc
+from customer_health.analysis import summary
+from customer_health.analysis.evaluate import auc as python_auc
 
 from conftest import SMALL_AS_OF, Warehouse
 

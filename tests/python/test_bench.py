@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import bench, cli
+import customer_health.cli as cli
+from customer_health import bench
 from customer_health.generator import GeneratorConfig, write_warehouse
 
 from conftest import copy_project

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from customer_health import cli, runner
+import customer_health.cli as cli
+from customer_health.pipeline.dbt import Dbt, DbtFailure, NodeFailure, failing_nodes
 
 from conftest import Warehouse
 
@@ -134,18 +135,18 @@ def test_failing_nodes_read_from_run_results(tmp_path: Path) -> None:
         {"unique_id": "test.p.rule", "status": "fail", "message": "Got 3 results"},
         {"unique_id": "test.p.soft", "status": "warn", "message": "Got 1 result"},
     ]}))
-    failures = runner.failing_nodes(results)
+    failures = failing_nodes(results)
     assert failures == [
-        runner.NodeFailure("model.p.broken", "error", "Runtime Error in model broken"),
-        runner.NodeFailure("test.p.rule", "fail", "Got 3 results"),
+        NodeFailure("model.p.broken", "error", "Runtime Error in model broken"),
+        NodeFailure("test.p.rule", "fail", "Got 3 results"),
     ]
     # a results file older than the run belongs to an earlier run
-    assert runner.failing_nodes(results, since=results.stat().st_mtime + 60) == []
-    text = str(runner.DbtFailure(["build"], 1, failures, tmp_path / "logs" / "dbt.log"))
+    assert failing_nodes(results, since=results.stat().st_mtime + 60) == []
+    text = str(DbtFailure(["build"], 1, failures, tmp_path / "logs" / "dbt.log"))
     assert "dbt build failed (exit 1)" in text
     assert "model.p.broken (error): Runtime Error in model broken" in text
     assert f"log: {tmp_path / 'logs' / 'dbt.log'}" in text
-    killed = runner.DbtFailure(["build"], -9, [], tmp_path / "dbt.log", output="")
+    killed = DbtFailure(["build"], -9, [], tmp_path / "dbt.log", output="")
     assert "killed by signal SIGKILL" in str(killed)
 
 
@@ -156,9 +157,9 @@ def test_dbt_failure_names_the_failing_node_and_log(small_copy: Warehouse) -> No
     env = {"HEALTH_DUCKDB_PATH": small_copy.db.name, "DBT_TARGET_PATH": "target",
            "DBT_LOG_PATH": "logs"}
     small_copy.use_parse_cache()
-    with pytest.raises(runner.DbtFailure) as failure:
-        runner.run(["test", "--select", "assert_every_customer_scored"], small_copy.root,
-                   small_copy.db, as_of=dt.date(2026, 6, 30), env=env, capture=True)
+    with pytest.raises(DbtFailure) as failure:
+        Dbt(small_copy.root, small_copy.db, dt.date(2026, 6, 30), env=env).run(
+            ["test", "--select", "assert_every_customer_scored"], capture=True)
     text = str(failure.value)
     assert "test.customer_health.assert_every_customer_scored (fail): Got 3 results" in text
     assert f"log: {small_copy.root / 'logs' / 'dbt.log'}" in text

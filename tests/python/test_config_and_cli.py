@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import cli
+from customer_health.pipeline import demo
 
 from conftest import SMALL_AS_OF, Warehouse
 
@@ -76,7 +76,7 @@ def test_cli_never_overwrites_loader_raw_tables(tmp_path: Path) -> None:
     con.execute("create schema raw")
     con.execute("create table raw.accounts as select 'a1' as account_id")
     con.close()
-    message, generated = cli.ensure_demo_warehouse(db, "auto", AS_OF)
+    message, generated = demo.ensure_demo_warehouse(db, "auto", AS_OF)
     assert "not a demo" in message and not generated
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*) from raw.accounts").fetchone()[0] == 1
@@ -88,11 +88,11 @@ def test_cli_generates_and_refreshes_demo(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HEALTH_DEMO_DAYS", "180")
     db = tmp_path / "demo.duckdb"
     # a (re)generated demo replaces every raw table: `run` then builds with --full-refresh
-    assert cli.ensure_demo_warehouse(db, "auto", AS_OF)[1]
-    message, generated = cli.ensure_demo_warehouse(db, "auto", AS_OF)
+    assert demo.ensure_demo_warehouse(db, "auto", AS_OF)[1]
+    message, generated = demo.ensure_demo_warehouse(db, "auto", AS_OF)
     assert "up to date" in message and not generated
     later = AS_OF + dt.timedelta(days=1)
-    message, generated = cli.ensure_demo_warehouse(db, "auto", later)
+    message, generated = demo.ensure_demo_warehouse(db, "auto", later)
     assert "generated" in message and generated
-    message, generated = cli.ensure_demo_warehouse(db, "never", later)
+    message, generated = demo.ensure_demo_warehouse(db, "never", later)
     assert "disabled" in message and not generated

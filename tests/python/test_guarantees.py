@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_health import guarantees
+from customer_health.quality import guarantees
 
 
 def _model(name: str, columns: dict, constraints=(), materialized="table", enforced=True) -> dict:

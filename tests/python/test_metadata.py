@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_health import project
+from customer_health.pipeline.dbt import dbt_env
 
 from conftest import PROJECT_ROOT, SMALL_AS_OF, Warehouse
 
@@ -29,7 +29,7 @@ def documented(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory)
     """A copy of the small build with target/manifest.json and target/catalog.json."""
     warehouse = small_built.clone(tmp_path_factory.mktemp("docs") / "copy")
     # through the CLI, as a user generates the site (`customer-health docs` also serves it)
-    env = project.dbt_env(warehouse.root, warehouse.db, SMALL_AS_OF)
+    env = dbt_env(warehouse.root, warehouse.db, SMALL_AS_OF)
     env.update(HEALTH_PROJECT_DIR=str(warehouse.root), DBT_TARGET_PATH="target")
     result = subprocess.run([_tool("customer-health"), "docs", "--no-serve"], cwd=warehouse.root,
                             env=env, text=True, capture_output=True)
@@ -39,7 +39,7 @@ def documented(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory)
 
 
 def _run(warehouse: Warehouse, *cmd: str) -> subprocess.CompletedProcess[str]:
-    env = project.dbt_env(warehouse.root, warehouse.db, SMALL_AS_OF)
+    env = dbt_env(warehouse.root, warehouse.db, SMALL_AS_OF)
     return subprocess.run(cmd, cwd=warehouse.root, env=env, text=True, capture_output=True)
 
 
@@ -77,7 +77,7 @@ def test_every_mart_column_has_a_guarantee(documented: Warehouse) -> None:
     # dbt-coverage's test coverage counts only column-level data tests, which the lean
     # build replaced by contract constraints and row_rules (DECISIONLOG, "Test coverage
     # of the marts"): this report counts those, and must find every mart column held.
-    result = _run(documented, sys.executable, "-m", "customer_health.guarantees",
+    result = _run(documented, sys.executable, "-m", "customer_health.quality.guarantees",
                   str(documented.root / "target"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "without a guarantee" not in result.stdout

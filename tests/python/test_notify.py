@@ -23,7 +23,12 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from customer_health import cli, notify, notify_config, publish
+import customer_health.cli as cli
+from customer_health.notify import config as notify_config
+from customer_health.notify import step as notify
+from customer_health.pipeline import publish, seeds
+from customer_health.pipeline import run as pipeline_run
+from customer_health.pipeline.dbt import Dbt
 
 from conftest import Warehouse
 
@@ -467,7 +472,7 @@ class _GreenReport:
 @pytest.fixture
 def run_without_dbt(small_built: Warehouse, warehouse: Path, tmp_path: Path, monkeypatch):
     """`customer-health run` on the copy with dbt and the GX stages replaced: the build is
-    green unless the test makes project.run_dbt fail."""
+    green unless the test makes Dbt.run fail."""
     monkeypatch.setenv("HEALTH_PROJECT_DIR", str(small_built.root))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("HEALTH_PUBLISH_DIR", str(tmp_path / "published"))
@@ -478,9 +483,9 @@ def run_without_dbt(small_built: Warehouse, warehouse: Path, tmp_path: Path, mon
         calls.append(list(args))
         return subprocess.CompletedProcess(args, 0)
 
-    monkeypatch.setattr(cli.project, "run_dbt", fake_dbt)
-    monkeypatch.setattr(cli.project, "record_success", lambda *a, **k: None)
-    monkeypatch.setattr(cli, "_validate_stage", lambda *a, **k: _GreenReport())
+    monkeypatch.setattr(Dbt, "run", lambda self, args, **k: fake_dbt(args, **k))
+    monkeypatch.setattr(seeds, "record_success", lambda *a, **k: None)
+    monkeypatch.setattr(pipeline_run, "validate_stage", lambda *a, **k: _GreenReport())
     # no dbt ran, so no manifest: publish every table of schema marts (the default)
     monkeypatch.setattr(publish, "marts_from_manifest", lambda *a, **k: None)
     return calls
@@ -506,8 +511,8 @@ def test_run_sends_nothing_when_the_build_fails(
     def failing_dbt(args, *rest, **kwargs):
         raise subprocess.CalledProcessError(1, args)
 
-    monkeypatch.setattr(cli.project, "run_dbt", failing_dbt)
-    monkeypatch.setattr(cli.project, "forget_success", lambda *a, **k: None)
+    monkeypatch.setattr(Dbt, "run", lambda self, args, **k: failing_dbt(args, **k))
+    monkeypatch.setattr(seeds, "forget_success", lambda *a, **k: None)
     env(TASKS_DIR=tmp_path / "tasks")
     code = cli.main(["run", "--as-of", "2026-06-30"])
     assert code == 1

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import project
 from customer_health.generator import GeneratorConfig
+from customer_health.pipeline.dbt import dbt_env
 
 from conftest import Warehouse, copy_project
 
@@ -70,7 +70,7 @@ def orchestrated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     warehouse.generate(GeneratorConfig(n_accounts=60, history_days=400, end_date=yesterday,
                                        seed=11))
     warehouse.dbt("parse", as_of=yesterday)  # the manifest the definitions are built from
-    env = project.dbt_env(root, warehouse.db, None)
+    env = dbt_env(root, warehouse.db, None)
     env.pop("HEALTH_AS_OF_DATE", None)
     env.update(HEALTH_PROJECT_DIR=str(root), DAGSTER_HOME=str(root / "dagster_home"),
                HEALTH_PUBLISH_DIR=str(root / "published"))

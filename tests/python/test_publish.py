@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import publish, runlock
+from customer_health.pipeline import lock as runlock
+from customer_health.pipeline import publish
 
 from conftest import Warehouse
 
@@ -220,7 +221,7 @@ def test_publish_command_waits_for_no_run(small_built: Warehouse, tmp_path: Path
     db.write_bytes(small_built.db.read_bytes())
     with runlock.hold(db):
         result = subprocess.run(
-            [sys.executable, "-m", "customer_health.publish", "--db", str(db),
+            [sys.executable, "-m", "customer_health.pipeline.publish", "--db", str(db),
              "--out", str(tmp_path / "out")], text=True, capture_output=True,
         )
     assert result.returncode == runlock.LOCKED_EXIT_CODE, result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_health import quality
+from customer_health.quality import validation as quality
 
 from conftest import Warehouse
 

@@ -30,8 +30,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import preflight, project, publish, runlock
 from customer_health.generator import GeneratorConfig
+from customer_health.pipeline import lock as runlock
+from customer_health.pipeline import preflight, publish, seeds, settings
 from test_publish import assert_consistent_reads, start_readers, stop_readers
 
 from conftest import PARSE_CACHE, PROJECT_ROOT, Warehouse, _parse_cache, copy_project
@@ -69,9 +70,9 @@ def cli_env(warehouse: Warehouse, tz: str = "UTC", now: str | None = TEST_NOW) -
     )
     env.pop("HEALTH_AS_OF_DATE", None)
     if now:
-        env[project.TEST_CLOCK_ENV] = now
+        env[settings.TEST_CLOCK_ENV] = now
     else:
-        env.pop(project.TEST_CLOCK_ENV, None)
+        env.pop(settings.TEST_CLOCK_ENV, None)
     return env
 
 
@@ -455,7 +456,7 @@ def crashed(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) ->
     # killed run starts from a recorded success and skips the unchanged seeds
     target = warehouse.root / "target"
     shutil.copyfile(small_built.root / "target" / "manifest.json", target / "manifest.json")
-    project.record_success(target, warehouse.db, warehouse.root)
+    seeds.record_success(target, warehouse.db, warehouse.root)
     before = _published_state(warehouse)
     proc = subprocess.Popen(
         cli_command(), cwd=warehouse.root, env=cli_env(warehouse), text=True,
@@ -472,7 +473,7 @@ def crashed(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) ->
     lines.append(proc.stdout.read())
     proc.wait(timeout=60)
     after_kill = _published_state(warehouse)
-    state = (warehouse.root / "target" / project.LAST_SUCCESS_DIR).exists()
+    state = (warehouse.root / "target" / seeds.LAST_SUCCESS_DIR).exists()
     rerun_tz = "America/Sao_Paulo"
     rerun = run_cli(warehouse, tz=rerun_tz)
     return Crash(warehouse, killed_after, "".join(lines), proc.returncode, before, after_kill,
@@ -511,8 +512,8 @@ def test_run_after_a_crash_equals_an_uninterrupted_run(crashed: Crash, refreshed
 
 
 CLOCK_PROBE = (
-    "import datetime as dt, time; from customer_health import project; "
-    "print(project.default_as_of_date(), dt.date(*time.localtime()[:3]))"
+    "import datetime as dt, time; from customer_health.pipeline import settings; "
+    "print(settings.default_as_of_date(), dt.date(*time.localtime()[:3]))"
 )
 
 
@@ -522,7 +523,7 @@ CLOCK_PROBE = (
     ("UTC", "2026-07-02T01:30:00+00:00", None),
 ])
 def test_default_date_is_yesterday_utc_in_any_zone(tz: str, now: str, local_date: str) -> None:
-    env = dict(os.environ, TZ=tz, **{project.TEST_CLOCK_ENV: now})
+    env = dict(os.environ, TZ=tz, **{settings.TEST_CLOCK_ENV: now})
     result = subprocess.run([sys.executable, "-c", CLOCK_PROBE], env=env, text=True,
                             capture_output=True, check=True)
     default, _ = result.stdout.split()
@@ -540,7 +541,7 @@ def test_default_date_is_yesterday_utc_in_any_zone(tz: str, now: str, local_date
 
 
 def test_no_host_clock_or_zone_in_the_package() -> None:
-    """Every clock read in src goes through an aware UTC call (project.utc_now)."""
+    """Every clock read in src goes through an aware UTC call (settings.utc_now)."""
     offenders = []
     pattern = re.compile(r"date\.today\(|datetime\.now\(\)|utcnow\(|localtime\(|time\.time\(\)"
                          r"|\.now\((?!dt\.UTC)")

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import report
+from customer_health.analysis import report
 
 from conftest import Warehouse
 
@@ -215,7 +215,7 @@ def test_report_without_a_warehouse_is_one_line_and_exit_2(tmp_path: Path) -> No
 def test_report_out_a_folder_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from customer_health import cli
+    import customer_health.cli as cli
 
     monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(tmp_path / "none.duckdb"))
     assert cli.main(["report", "--out", str(tmp_path)]) == 2

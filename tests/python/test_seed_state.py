@@ -1,5 +1,5 @@
 """A daily run skips the seeds that did not change since the last successful build;
-a changed seed is loaded and tested before any model reads it (project.plan_build)."""
+a changed seed is loaded and tested before any model reads it (seeds.plan_build)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project
+from customer_health.pipeline import seeds
 
 from conftest import SMALL_AS_OF, Warehouse
 
@@ -34,7 +34,7 @@ def _write_state(target: Path, db: Path, seeds: list[tuple[str, str]]) -> None:
                          "checksum": hashlib.sha256(b"x\n1").hexdigest()},
         }
     (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
-    project.record_success(target, db, root)
+    seeds.record_success(target, db, root)
 
 
 def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
@@ -43,31 +43,31 @@ def test_seed_skip_reasons(tmp_path: Path, monkeypatch) -> None:
     con = duckdb.connect(str(db))
     con.execute("create schema config; create table config.health_bands as select 1 as x")
     con.close()
-    assert project.seed_plan(target, db, root=target).reason == "no successful build recorded"
+    assert seeds.seed_plan(target, db, root=target).reason == "no successful build recorded"
     _write_state(target, db, [("config", "health_bands")])
-    assert project.seed_plan(target, db, root=target).reason is None
-    args = project.plan_build(target, db, root=target)
+    assert seeds.seed_plan(target, db, root=target).reason is None
+    args = seeds.plan_build(target, db, root=target)
     assert args[args.index("--exclude") + 1:] == [
         "health_bands", "--indirect-selection", "cautious",
     ]
     (target / "seeds" / "health_bands.csv").write_text("x\n2\n")  # changed: loaded again
-    assert "--exclude" not in project.plan_build(target, db, root=target)
-    assert project.seed_plan(target, db, full_refresh=True, root=target).reason == "--full-refresh"
-    assert "--exclude" not in project.plan_build(target, db, full_refresh=True, root=target)
+    assert "--exclude" not in seeds.plan_build(target, db, root=target)
+    assert seeds.seed_plan(target, db, full_refresh=True, root=target).reason == "--full-refresh"
+    assert "--exclude" not in seeds.plan_build(target, db, full_refresh=True, root=target)
     monkeypatch.setenv("HEALTH_FULL_CHECK", "1")
-    assert project.seed_plan(target, db, root=target).reason == "HEALTH_FULL_CHECK"
+    assert seeds.seed_plan(target, db, root=target).reason == "HEALTH_FULL_CHECK"
     monkeypatch.delenv("HEALTH_FULL_CHECK")
     other = tmp_path / "other.duckdb"
     duckdb.connect(str(other)).close()
-    assert project.seed_plan(target, other, root=target).reason == (
+    assert seeds.seed_plan(target, other, root=target).reason == (
         "the last successful build was on another warehouse"
     )
     _write_state(target, db, [("config", "health_bands"), ("config", "health_weights")])
-    assert project.seed_plan(target, db, root=target).reason == (
+    assert seeds.seed_plan(target, db, root=target).reason == (
         "a seed table is missing from the warehouse"
     )
-    project.forget_success(target)
-    assert project.seed_plan(target, db, root=target).reason == "no successful build recorded"
+    seeds.forget_success(target)
+    assert seeds.seed_plan(target, db, root=target).reason == "no successful build recorded"
 
 
 def test_daily_run_skips_unchanged_seeds_and_tests_a_changed_one(
@@ -75,27 +75,27 @@ def test_daily_run_skips_unchanged_seeds_and_tests_a_changed_one(
 ) -> None:
     wh, target = small_copy, small_copy.root / "target"
     # no record yet: every seed is loaded and tested
-    assert project.seed_plan(target, wh.db, root=wh.root).reason is not None
+    assert seeds.seed_plan(target, wh.db, root=wh.root).reason is not None
     # the copy's warehouse is small_built's full build: record it as `customer-health run`
     # would have after that build (its manifest, this warehouse), instead of building again
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(small_built.root / "target" / "manifest.json", target / "manifest.json")
-    project.record_success(target, wh.db, wh.root)
+    seeds.record_success(target, wh.db, wh.root)
 
     # nothing changed: no seed and no seed-only test runs; tests on models reading seeds do
-    assert project.seed_plan(target, wh.db, root=wh.root).reason is None
-    wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
+    assert seeds.seed_plan(target, wh.db, root=wh.root).reason is None
+    wh.dbt(*seeds.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF)
     nodes = _nodes(wh.run_results())
     assert not [n for n in nodes if n.startswith("seed.")]
     assert not [n for n in nodes if "health_bands__row_rules" in n]
     assert [n for n in nodes if "health_score__row_rules" in n]
     assert all(status in ("success", "pass") for status in nodes.values())
-    project.record_success(target, wh.db, wh.root)
+    seeds.record_success(target, wh.db, wh.root)
 
     # a changed seed with a duplicate band: loaded, tested, and the build fails naming it
     bands = (wh.root / "seeds" / "health_bands.csv").read_text().splitlines()
     wh.write_seed("health_bands", "\n".join([*bands, bands[1]]) + "\n")
-    result = wh.dbt(*project.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF,
+    result = wh.dbt(*seeds.plan_build(target, wh.db, root=wh.root), as_of=SMALL_AS_OF,
                     check=False)
     assert result.returncode != 0
     nodes = _nodes(wh.run_results())

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from customer_health import project
+from customer_health.pipeline import settings
+from customer_health.pipeline.dbt import dbt_env
 
 from conftest import SMALL_AS_OF, Warehouse
 
@@ -29,8 +30,8 @@ SAVED_QUERIES = [
 
 
 def _mf(warehouse: Warehouse, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = project.dbt_env(warehouse.root, db, SMALL_AS_OF)
-    mf = Path(project.dbt_executable()).with_name("mf")
+    env = dbt_env(warehouse.root, db, SMALL_AS_OF)
+    mf = Path(settings.dbt_executable()).with_name("mf")
     return subprocess.run(
         [str(mf), *args], cwd=warehouse.root, env=env, text=True, capture_output=True
     )

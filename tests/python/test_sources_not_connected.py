@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from customer_health import preflight, summary
+from customer_health.analysis import summary
+from customer_health.pipeline import preflight
 
 from conftest import SMALL_AS_OF, Warehouse
 

@@ -27,8 +27,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health import export, project
+from customer_health.engines import export
 from customer_health.generator import GeneratorConfig
+from customer_health.pipeline import settings
 
 from conftest import SMALL_AS_OF, Warehouse, copy_project
 
@@ -89,7 +90,8 @@ SPARK_DRIVER = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from pathlib import Path
-    from customer_health import export, spark
+    from customer_health.engines import export
+    from customer_health.engines import spark
     root, out = Path(sys.argv[1]), Path(sys.argv[2])
     steps = [("day1.duckdb", sys.argv[3], []), ("day2.duckdb", sys.argv[4], [])]
     started = time.perf_counter()
@@ -114,10 +116,11 @@ DUCKDB_DRIVER = textwrap.dedent(
     import json, subprocess, sys
     from pathlib import Path
     import duckdb
-    from customer_health import export, project
+    from customer_health.engines import export
+    from customer_health.pipeline import settings
     root, out, days, statements = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:5], sys.argv[5]
     db = root / "warehouse.duckdb"
-    env = project.dbt_env(root, db)
+    env = dbt_env(root, db)
     env.update(HEALTH_TARGET="duckdb", DBT_TARGET_PATH=str(root / "target"),
                DBT_LOG_PATH=str(root / "logs"))
     for index, as_of in enumerate(days, start=1):
@@ -128,7 +131,7 @@ DUCKDB_DRIVER = textwrap.dedent(
             con.close()
         env["HEALTH_AS_OF_DATE"] = as_of
         result = subprocess.run(
-            [project.dbt_executable(), "build", "--exclude-resource-type", "unit_test",
+            [settings.dbt_executable(), "build", "--exclude-resource-type", "unit_test",
              "--project-dir", str(root)], cwd=root, env=env, text=True, capture_output=True)
         if result.returncode:
             sys.exit(f"dbt failed on DuckDB (day {index}):" + result.stdout[-6000:])
@@ -303,7 +306,7 @@ def test_parity_warehouse_is_not_trivial(parity: dict) -> None:
 
 def test_export_command_answers_a_missing_warehouse(tmp_path: Path) -> None:
     result = subprocess.run(
-        [project.venv_executable("customer-health"), "export", "--target", "duckdb",
+        [settings.venv_executable("customer-health"), "export", "--target", "duckdb",
          "--to", str(tmp_path / "out")],
         env=dict(os.environ, HEALTH_DUCKDB_PATH=str(tmp_path / "missing.duckdb")),
         capture_output=True, text=True,

@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from customer_health import cli, suggest
+import customer_health.cli as cli
+from customer_health.analysis import suggest
 
 from conftest import PROJECT_ROOT, SMALL_AS_OF, Warehouse
 

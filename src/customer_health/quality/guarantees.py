@@ -16,7 +16,7 @@ when at least one of these names it:
 
 A view's constraints are not held by the engine, so only its tests count.
 
-`python -m customer_health.guarantees [target_dir]` prints the report (exit 1 below
+`python -m customer_health.quality.guarantees [target_dir]` prints the report (exit 1 below
 100 %); tests/python/test_metadata.py asserts 100 %.
 """
 

@@ -32,13 +32,11 @@ Method (DECISIONLOG.md, "Weight suggestions"):
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +45,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import yaml
 
-from customer_health import project
-from customer_health.evaluate import auc
+from customer_health.analysis.evaluate import auc
+from customer_health.pipeline.dbt import Dbt
 
 if TYPE_CHECKING:  # numpy and pandas load when the command runs, not with the CLI
     import numpy as np
@@ -215,7 +213,7 @@ def score_history(
             "--target-path", f"{tmp}/target", "--log-path", f"{tmp}/logs",
         ]
         try:
-            project.run_dbt(args, root, copy, capture=True, as_of=as_of)
+            Dbt(root, copy, as_of).run(args, capture=True)
         except subprocess.CalledProcessError as exc:
             tail = (exc.stdout or "").strip().splitlines()[-8:]
             raise SuggestError(
@@ -657,54 +655,3 @@ def run(db_path: Path, root: Path, out: Path, horizon_days: int = DEFAULT_HORIZO
     result = analyse(obs, config, horizon_days, dates)
     write_seeds(result, config, out)
     return result, config
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `customer-health suggest`."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.description = (
-        "Fit weights and linear thresholds on past churn (non-negative logistic regression on "
-        "the criterion scores, rebuilt on a copy of the warehouse) and write them to --out "
-        "for review; seeds/ is never changed (DECISIONLOG.md, \"Weight suggestions\").")
-    parser.epilog = """environment:
-  HEALTH_DUCKDB_PATH   the built warehouse (default data/customer_health.duckdb)
-exit codes:
-  0  suggestions written
-  2  a bad argument, no built warehouse, a history too short or no churners (one line)
-"""
-    parser.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS,
-                        help=f"churn within this many days of a date (default "
-                        f"{DEFAULT_HORIZON_DAYS})")
-    parser.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS,
-                        help=f"fit dates span this many days (default {DEFAULT_WINDOW_DAYS})")
-    parser.add_argument("--every-days", type=int, default=DEFAULT_EVERY_DAYS,
-                        help=f"days between fit dates (default {DEFAULT_EVERY_DAYS})")
-    parser.add_argument("--out", default="suggested",
-                        help="folder for the suggested seeds (default suggested/)")
-    parser.set_defaults(func=cmd_suggest)
-
-
-def cmd_suggest(args: argparse.Namespace) -> int:
-    """Entry point of `customer-health suggest`."""
-    for name in ("horizon_days", "window_days", "every_days"):
-        if getattr(args, name) < 1:
-            print(f"customer-health suggest: --{name.replace('_', '-')} must be at least 1, "
-                  f"got {getattr(args, name)}", file=sys.stderr)
-            return EXIT_USAGE
-    root = project.project_dir()
-    out = Path(args.out)
-    out = out if out.is_absolute() else root / out
-    if out.resolve() == (root / "seeds").resolve():
-        print("customer-health suggest: --out must not be seeds/: suggestions are for review "
-              "(DECISIONLOG.md, \"Weight suggestions\", says how to adopt them)", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        result, config = run(project.duckdb_path(root), root, out, args.horizon_days,
-                             args.window_days, args.every_days)
-    except SuggestError as exc:
-        print(f"customer-health suggest: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(render(result, config))
-    print(f"\nwritten for review: {out / 'health_weights.csv'}, {out / 'health_criteria.csv'} "
-          f"({out / 'suggestion.json'}); seeds/ is unchanged")
-    return 0

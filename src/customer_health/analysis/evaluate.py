@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project, runner
+from customer_health.pipeline import settings
+from customer_health.pipeline.dbt import Dbt
 
 
 def auc(churner_scores: list[float], other_scores: list[float]) -> float:
@@ -48,15 +49,13 @@ def auc(churner_scores: list[float], other_scores: list[float]) -> float:
 
 def backtest(db_path: Path, as_of: dt.date, horizon_days: int) -> dict:
     """Rebuild the score at as_of on a copy of db_path and measure it against later churn."""
-    root = project.project_dir()
+    root = settings.project_dir()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "backtest.duckdb"
         shutil.copy2(db_path, copy)
         variables = json.dumps({"as_of_date": as_of.isoformat()})
-        runner.run(
+        Dbt(root, copy).run(
             ["run", "--full-refresh", "--vars", variables, "--target-path", f"{tmp}/target"],
-            root,
-            copy,
             capture=True,
         )
         con = duckdb.connect(str(copy), read_only=True)

@@ -111,18 +111,18 @@ def cmd_export(args) -> int:  # noqa: ANN001 (argparse namespace)
     """`customer-health export --target {duckdb,spark} --to DIR`."""
     import sys
 
-    from customer_health import project
+    from customer_health.pipeline import settings
 
-    root = project.project_dir()
+    root = settings.project_dir()
     out_dir = Path(args.to).resolve()
     marts = mart_names(root)
     try:
         if args.target == "spark":
-            from customer_health import spark
+            from customer_health.engines import spark
 
             files = export_spark(spark.session(root), out_dir, marts)
         else:
-            files = export_duckdb(project.duckdb_path(root), out_dir, marts)
+            files = export_duckdb(settings.duckdb_path(root), out_dir, marts)
     except (ExportError, RuntimeError) as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ import duckdb
 import jinja2
 import yaml
 
-from customer_health import project
+from customer_health.pipeline.dbt import Dbt
 
 if TYPE_CHECKING:  # pyspark is the optional extra `spark`
     from pyspark.sql import SparkSession
@@ -57,17 +58,30 @@ def spark_dir(root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def configure_environment(root: Path, as_of: dt.date | None = None) -> dict[str, str]:
-    """Set (in os.environ) and return what dbt and pyspark need for the local Spark target.
+def spark_environment(root: Path) -> dict[str, str]:
+    """What dbt and pyspark need for the local Spark target, over the dbt environment.
 
     The warehouse and Derby metastore go under spark_dir (absolute, never the current
     directory); Spark binds to 127.0.0.1 (SPARK_LOCAL_IP); dbt uses the `spark` output.
     """
-    env = project.dbt_env(root, as_of=as_of)
-    env["HEALTH_TARGET"] = "spark"
-    env["HEALTH_SPARK_DIR"] = str(spark_dir(root).resolve())
-    env["SPARK_LOCAL_IP"] = "127.0.0.1"
-    env.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    return {
+        "HEALTH_TARGET": "spark",
+        "HEALTH_SPARK_DIR": str(spark_dir(root).resolve()),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
+    }
+
+
+def dbt(root: Path, as_of: dt.date | None = None) -> Dbt:
+    """The dbt invocation of the Spark target: in this process, so dbt-spark's session
+    method reuses the session this process started instead of starting a second JVM."""
+    return Dbt(root, as_of=as_of, target="spark", env=spark_environment(root),
+               backend="in_process")
+
+
+def configure_environment(root: Path, as_of: dt.date | None = None) -> dict[str, str]:
+    """Set (in os.environ) and return the environment of the Spark target's dbt."""
+    env = dbt(root, as_of).environment()
     os.environ.update(env)
     return env
 
@@ -181,85 +195,6 @@ def load_from_duckdb(
     return counts
 
 
-def run_dbt(args: list[str], root: Path, as_of: dt.date | None = None) -> bool:
-    """Run one dbt command on the Spark target in this process; True when it succeeded.
-
-    In-process (runner.invoke_in_process, dbtRunner), so dbt-spark's session method reuses
-    the session this process already started instead of starting a second JVM. A failure
-    is printed (the failing nodes and the log) to stderr.
-    """
-    import sys
-
-    from customer_health import runner
-
-    env = configure_environment(root, as_of)
-    try:
-        runner.invoke_in_process([*args, "--target", "spark"], root, env)
-    except runner.DbtFailure as exc:
-        print(str(exc), file=sys.stderr)
-        return False
-    return True
-
-
-# -- commands (registered in cli.py) ---------------------------------------------------
-
-
-def cmd_load_spark(args: Any) -> int:
-    """`customer-health load-spark --from-duckdb FILE`: copy the raw tables into Spark."""
-    import sys
-    import time
-
-    root = project.project_dir()
-    db_path = Path(args.from_duckdb).resolve()  # an existing file (cliargs.existing_file)
-    try:
-        started = time.perf_counter()
-        spark = session(root)
-        counts = load_from_duckdb(spark, db_path, args.raw_schema)
-    except SparkSetupError as exc:
-        print(f"load-spark: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"loaded {len(counts)} raw tables into Spark database {args.raw_schema} "
-        f"({spark_dir(root)}) in {time.perf_counter() - started:.1f} s: "
-        + ", ".join(f"{name} {rows:,}" for name, rows in counts.items())
-    )
-    return 0
-
-
-def cmd_run_spark(args: Any) -> int:
-    """`customer-health run --target spark`: dbt build on Spark, then the summary."""
-    import sys
-    import time
-
-    from customer_health import export, summary
-
-    root = project.project_dir()
-    as_of = args.as_of or project.default_as_of_date()  # a date (cliargs.iso_date)
-    print(f"customer_health: Spark warehouse {spark_dir(root)}, scoring date {as_of}")
-    try:
-        spark = session(root)
-    except SparkSetupError as exc:
-        print(f"run: {exc}", file=sys.stderr)
-        return 2
-    if not spark.catalog.databaseExists(RAW_SCHEMA) or not spark.catalog.listTables(RAW_SCHEMA):
-        print(
-            f"run: the Spark database {RAW_SCHEMA} has no tables; load them first: "
-            "customer-health load-spark --from-duckdb FILE",
-            file=sys.stderr,
-        )
-        return 2
-    started = time.perf_counter()
-    if not run_dbt(project.build_args(args.full_refresh), root, as_of):
-        print("dbt build failed; see the messages above.", file=sys.stderr)
-        return 1
-    print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
-    with tempfile.TemporaryDirectory(prefix="health_summary_") as tmp:
-        files = export.export_spark(spark, Path(tmp), export.mart_names(root))
-        bands = Path(tmp) / "health_bands"
-        spark.table("config.health_bands").coalesce(1).write.parquet(str(bands))
-        db_path = Path(tmp) / "summary.duckdb"
-        export.duckdb_from_parquet(
-            files, db_path, {"config.health_bands": next(bands.glob("part-*.parquet"))}
-        )
-        print(summary.render(db_path))
-    return 0
+def raw_loaded(spark: SparkSession, raw_schema: str = RAW_SCHEMA) -> bool:
+    """True when the Spark database of the raw tables exists and holds tables."""
+    return bool(spark.catalog.databaseExists(raw_schema) and spark.catalog.listTables(raw_schema))

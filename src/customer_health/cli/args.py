@@ -146,3 +146,32 @@ def require_tables(db_path: Path, *relations: str) -> None:
             f"the warehouse {db_path} has no {', '.join(missing)}: run `customer-health run` "
             "first"
         )
+
+
+def scoring_date(given: dt.date | None) -> dt.date:
+    """The scoring date of --as-of (already a date), else the default (yesterday UTC).
+
+    Raises UsageError when the default cannot be computed (a bad HEALTH_TEST_NOW).
+    """
+    from customer_health.pipeline import settings
+
+    if given is not None:
+        return given
+    try:
+        return settings.default_as_of_date()
+    except ValueError as exc:
+        raise UsageError(
+            f"{settings.TEST_CLOCK_ENV}: {exc} (expected an ISO-8601 instant)") from None
+
+
+# -- help texts several commands share ---------------------------------------------------
+
+FORMATTER = argparse.RawDescriptionHelpFormatter
+ENV_COMMON = """environment:
+  HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
+  HEALTH_PROJECT_DIR   the dbt project (default: the current folder if it has one)
+  DBT_TARGET_PATH      dbt's target folder (default target/); dbt's log: logs/dbt.log"""
+EXIT_RUN = """exit codes:
+  0  done   1  dbt or the marts suite failed (the failing nodes and the log are named)
+  2  a bad argument or setting   3  raw tables break the raw contract (run only)
+  4  a notification failed (run only)   75  another run holds the warehouse"""

@@ -23,8 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from customer_health import notify_messages as messages
-from customer_health.notify_config import SmtpConfig, TasksConfig, WebhookConfig
-from customer_health.notify_ledger import Outcome
+from customer_health.notify.config import SmtpConfig, TasksConfig, WebhookConfig
+from customer_health.notify.ledger import Outcome
 
 Alert = messages.Alert
 

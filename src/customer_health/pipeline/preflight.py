@@ -20,7 +20,7 @@ that is not blank text gives a value under the cast staging applies (the same
 offset other than +00 (staging would drop the offset and shift the time). Number
 types where a timestamp is expected (epoch seconds) are never castable.
 
-    python -m customer_health.preflight [--db PATH]
+    python -m customer_health.pipeline.preflight [--db PATH]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from customer_health import project
+from customer_health.pipeline import settings
 
 # The contract types, the cast staging applies to each, and the DuckDB types that hold
 # them without a check. `string` takes any type: ids and text are cast to strings.
@@ -128,7 +128,7 @@ def _resolve_schema(text: str | None, raw_schema: str) -> str:
 
 def load_contract(root: Path | None = None) -> list[ContractTable]:
     """Read the raw contract from the project's source YAML files."""
-    root = root or project.project_dir()
+    root = root or settings.project_dir()
     raw_schema = _raw_schema(root)
     tables: list[ContractTable] = []
     for path in sorted((root / "models" / "staging").glob("*/_*__sources.yml")):
@@ -349,13 +349,13 @@ def render(report: PreflightReport) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Check a warehouse against the raw contract; 0 when the run may proceed."""
     parser = argparse.ArgumentParser(
-        prog="python -m customer_health.preflight",
+        prog="python -m customer_health.pipeline.preflight",
         description="Check the raw tables against the raw contract (the dbt sources).",
     )
     parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: project's)")
     args = parser.parse_args(argv)
     try:
-        report = check(args.db or project.duckdb_path())
+        report = check(args.db or settings.duckdb_path())
     except (ContractError, duckdb.Error) as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ complete set. The last KEEP_VERSIONS sets are kept, so a reader that resolved th
 previous set can finish. A failed build publishes nothing (the caller publishes only
 after a green build and validation).
 
-    python -m customer_health.publish [--db PATH] [--out DIR]
+    python -m customer_health.pipeline.publish [--db PATH] [--out DIR]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project
+from customer_health.pipeline import settings
 
 DEFAULT_PUBLISH_DIR = "data/published"
 DUCKDB_NAME = "customer_health.duckdb"
@@ -66,7 +66,7 @@ class PublishError(RuntimeError):
 
 def publish_dir(root: Path | None = None) -> Path:
     """The publication folder: `$HEALTH_PUBLISH_DIR`, relative to the project."""
-    root = root or project.project_dir()
+    root = root or settings.project_dir()
     path = Path(os.environ.get("HEALTH_PUBLISH_DIR", DEFAULT_PUBLISH_DIR))
     return path if path.is_absolute() else root / path
 
@@ -193,12 +193,15 @@ def publish(
     return Publication(version=version, directory=out_dir, rows=rows)
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m customer_health.publish") -> int:
+def main(
+    argv: list[str] | None = None, prog: str = "python -m customer_health.pipeline.publish"
+) -> int:
     """Publish the marts of a built warehouse (without building).
 
     A bad option or a missing warehouse: one line `<prog>: ...` on stderr, exit 2.
     """
-    from customer_health import cliargs, runlock
+    from customer_health.cli import args as cliargs
+    from customer_health.pipeline import lock as runlock
 
     parser = cliargs.ArgumentParser(
         prog=prog,
@@ -219,7 +222,7 @@ exit codes:
     parser.add_argument("--out", type=cliargs.output_dir, default=None,
                         help="folder (default: $HEALTH_PUBLISH_DIR, else data/published)")
     args = parser.parse_args(argv)
-    db_path = args.db or project.duckdb_path()
+    db_path = args.db or settings.duckdb_path()
     if not db_path.is_file():
         return cliargs.fail(prog, f"no warehouse at {db_path}: run `customer-health run` first")
     try:

@@ -9,17 +9,14 @@ Chromium and checks that every chart drew without a script error.
 
 from __future__ import annotations
 
-import argparse
 import html
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from customer_health import project
+from customer_health.pipeline import settings
 
 if TYPE_CHECKING:  # plotly and pandas load when the command runs, not with the CLI
     import pandas as pd
@@ -514,7 +511,7 @@ def render_html(panels: list[Panel], facts: dict[str, Any], db_path: Path) -> st
         body.append(f'<section class="panel{wide}" id="panel-{panel.key}" data-chart="1">'
                     f'{head}{div}</section>')
     drawn = sum(p.figure is not None for p in panels)
-    generated = project.utc_now().strftime("%Y-%m-%d %H:%M UTC")
+    generated = settings.utc_now().strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Customer health report {facts['score_date']}</title>
@@ -541,49 +538,3 @@ def write_report(db_path: Path, out: Path) -> tuple[Path, list[Panel]]:
     partial.write_text(page, encoding="utf-8")
     partial.replace(out)
     return out, panels
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `customer-health report`."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.description = (
-        "Write one self-contained HTML file (plotly.js inline, no network) from the marts; a "
-        "panel whose data is missing says why (DECISIONLOG.md, \"Visual report\").")
-    parser.epilog = """environment:
-  HEALTH_DUCKDB_PATH   the built warehouse (default data/customer_health.duckdb)
-exit codes:
-  0  report written
-  2  a bad argument, no built warehouse, or a file that cannot be written (one line)
-"""
-    parser.add_argument("--out", default=str(DEFAULT_OUT),
-                        help=f"HTML file to write (default {DEFAULT_OUT}, in the project)")
-    parser.set_defaults(func=cmd_report)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Entry point of `customer-health report`."""
-    root = project.project_dir()
-    out = Path(args.out)
-    out = out if out.is_absolute() else root / out
-    if out.is_dir():
-        print(f"customer-health report: --out {out} is a folder: give the HTML file's path",
-              file=sys.stderr)
-        return EXIT_USAGE
-    started = time.perf_counter()
-    try:
-        path, panels = write_report(project.duckdb_path(root), out)
-    except ReportError as exc:
-        print(f"customer-health report: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"customer-health report: cannot write {out}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_USAGE
-    for panel in panels:
-        if panel.figure is None:
-            print(f"  {panel.title}: not available: {panel.unavailable}")
-    seconds = time.perf_counter() - started
-    drawn = sum(p.figure is not None for p in panels)
-    print(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {drawn} of "
-          f"{len(panels)} panels drawn, {seconds:.1f} s)")
-    return 0

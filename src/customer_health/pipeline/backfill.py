@@ -37,7 +37,8 @@ from typing import NamedTuple
 
 import duckdb
 
-from customer_health import project, runner
+from customer_health.pipeline import seeds, settings
+from customer_health.pipeline.dbt import Dbt, build_args
 
 HISTORY_RELATION = "marts.health_score_daily"
 CONFIG_RELATION = "intermediate.int_health_config_validated"
@@ -118,16 +119,15 @@ def complete_dates(
 
 
 def _seeds_to_skip(root: Path, db_path: Path) -> list[str]:
-    """The seeds unchanged since the last green build (project.seed_plan, as `run`)."""
-    return project.seed_plan(project.target_dir(root), db_path, False, root).unchanged
+    """The seeds unchanged since the last green build (pipeline.seeds.seed_plan, as `run`)."""
+    return seeds.seed_plan(settings.target_dir(root), db_path, False, root).unchanged
 
 
 def prepare_args(root: Path, db_path: Path) -> list[str]:
     """The dbt build of what the score models read and that no score date changes (with the
     tests on those models only, and without the seeds unchanged since the last green run)."""
-    return ["build", "--select", "+health_score_daily", "--exclude", "int_score_dates_listed+",
-            *_seeds_to_skip(root, db_path), "--exclude-resource-type", "unit_test",
-            *project.NO_OP_RESOURCE_TYPES, "--indirect-selection", "cautious"]
+    return build_args(skip_seeds=_seeds_to_skip(root, db_path), select=["+health_score_daily"],
+                      exclude=["int_score_dates_listed+"], cautious=True)
 
 
 def chunk_args(root: Path, db_path: Path, upstream: bool) -> list[str]:
@@ -138,13 +138,9 @@ def chunk_args(root: Path, db_path: Path, upstream: bool) -> list[str]:
     marts, e.g. assert_daily_matches_current, checked at the scoring date) is left out.
     """
     if upstream:
-        select = ["--select", "+health_score_daily", "+int_backtest_criterion_scores_stored"]
-        skip = _seeds_to_skip(root, db_path)
-        select += ["--exclude", *skip] if skip else []
-    else:
-        select = ["--select", *SCORE_MODELS]
-    return ["build", *select, "--exclude-resource-type", "unit_test",
-            *project.NO_OP_RESOURCE_TYPES, "--indirect-selection", "cautious"]
+        return build_args(skip_seeds=_seeds_to_skip(root, db_path), cautious=True,
+                          select=["+health_score_daily", "+int_backtest_criterion_scores_stored"])
+    return build_args(select=SCORE_MODELS, cautious=True)
 
 
 def _plan(
@@ -169,7 +165,7 @@ def backfill(
     progress: bool = True,
     say: Callable[[str], None] | None = None,
 ) -> BackfillResult:
-    """Score every date of [start, end] not yet complete; raise runner.DbtFailure on failure.
+    """Score every date of [start, end] not yet complete; raise DbtFailure on failure.
 
     Chunks run latest first. With prepare, the first chunk also builds everything the score
     models read (seeds, configuration, staging, usage aggregates) at its last date, which
@@ -182,12 +178,12 @@ def backfill(
     from tqdm import tqdm
 
     started = time.perf_counter()
+    dbt = Dbt(root, db_path)
     tell = say or (lambda line: tqdm.write(line, file=sys.stderr))
     version, done, chunks = _plan(db_path, start, end, chunk_days)
     if prepare and not chunks:
         # nothing due under the stored configuration: make sure it is still the current one
-        runner.run(prepare_args(root, db_path), root, db_path, as_of=end, capture=True,
-                   pass_fds=pass_fds)
+        dbt.at(end).run(prepare_args(root, db_path), capture=True, pass_fds=pass_fds)
         version, done, chunks = _plan(db_path, start, end, chunk_days)
         prepare = False
     total = (end - start).days + 1
@@ -206,8 +202,8 @@ def backfill(
             first, last = chunks.pop(0)
             upstream = prepare and not built
             chunk_started = time.perf_counter()
-            runner.run(chunk_args(root, db_path, upstream), root, db_path, as_of=last,
-                       env={START_ENV: first.isoformat()}, capture=True, pass_fds=pass_fds)
+            dbt.at(last, **{START_ENV: first.isoformat()}).run(
+                chunk_args(root, db_path, upstream), capture=True, pass_fds=pass_fds)
             built.append((first, last))
             bar.update((last - first).days + 1)
             tell(f"backfill: {first}..{last} done ({(last - first).days + 1} dates, "

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health import project
+from customer_health.pipeline import settings
+from customer_health.pipeline.dbt import Dbt
 
 # The months reported as "seasonal": the ones with the lowest estimated month-of-year index.
 SEASONAL_MONTHS = 2
@@ -156,7 +157,7 @@ def ablate(db_path: Path) -> dict:
     finally:
         con.close()
     history_days = (as_of - first_day).days + 1
-    root = project.project_dir()
+    root = settings.project_dir()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "ablation.duckdb"
         shutil.copy2(db_path, copy)
@@ -165,11 +166,11 @@ def ablate(db_path: Path) -> dict:
         previous = os.environ.get("HEALTH_SCORE_HISTORY_DAYS")
         os.environ["HEALTH_SCORE_HISTORY_DAYS"] = str(history_days)
         try:
-            project.run_dbt(
+            Dbt(root, copy, as_of).run(
                 ["run", "--select", ABLATION_SELECT,
                  "--vars", json.dumps({"seasonal_adjustment": False}),
                  "--target-path", f"{tmp}/target"],
-                root, copy, capture=True, as_of=as_of,
+                capture=True,
             )
         except subprocess.CalledProcessError as exc:
             tail = (exc.stdout or "").strip().splitlines()[-5:]

@@ -19,9 +19,10 @@ from typing import Any
 
 import duckdb
 
-from customer_health import notify_config, notify_ledger
-from customer_health.notify_channels import EmailChannel, TasksChannel, WebhookChannel
-from customer_health.notify_ledger import Outcome
+from customer_health.notify import config as notify_config
+from customer_health.notify import ledger as notify_ledger
+from customer_health.notify.channels import EmailChannel, TasksChannel, WebhookChannel
+from customer_health.notify.ledger import Outcome
 
 ALERTS_RELATION = "marts.health_alerts"
 RECIPIENTS_RELATION = "config.notification_recipients"

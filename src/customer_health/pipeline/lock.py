@@ -5,7 +5,7 @@ whole run (demo generation, preflight, dbt build, validation, publication). A se
 run on the same warehouse does not wait: it exits at once with LOCKED_EXIT_CODE and
 says which process holds the lock. The kernel releases a flock when the last file
 descriptor on it closes, so a killed run never leaves a stale lock; dbt inherits the
-descriptor (project.run_dbt pass_fds), so the lock also lasts until dbt has exited
+descriptor (pipeline.dbt.Dbt.run pass_fds), so the lock also lasts until dbt has exited
 when the process that started it was killed first. The lock file's text (pid, start
 time) is information only, never the lock itself.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from customer_health import project
+from customer_health.pipeline import settings
 
 # EX_TEMPFAIL (sysexits.h): "try again later", what a scheduler's retry policy expects.
 LOCKED_EXIT_CODE = 75
@@ -52,7 +52,7 @@ def hold(db_path: Path) -> Iterator[int]:
                 f"nothing (exit {LOCKED_EXIT_CODE}): try again when it has finished"
             ) from None
         os.ftruncate(fd, 0)
-        started = project.utc_now().isoformat(timespec="seconds")
+        started = settings.utc_now().isoformat(timespec="seconds")
         os.pwrite(fd, f"pid {os.getpid()}, started {started}\n".encode(), 0)
         os.set_inheritable(fd, True)
         yield fd

@@ -10,11 +10,13 @@ path over duckdb-engine fails in resolve_metric_bundle (GX issues 10738, 11579).
 step quarantines; the caller decides what to do); `validate(db, "marts")` is strict.
 
     python -m customer_health.quality --stage raw|marts [--db PATH] [--out DIR] [--max-rows N]
+
+The reports are written by customer_health.quality.render, the command line is
+customer_health.quality.command.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import decimal
 import json
@@ -29,8 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import duckdb
-
-from customer_health import project
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -326,7 +326,7 @@ def _parameters(
 
 def _optional_tables() -> set[str]:
     """The raw tables the contract marks optional (`meta: {optional: true}`), lower case."""
-    from customer_health import preflight
+    from customer_health.pipeline import preflight
 
     try:
         return {t.relation.lower() for t in preflight.load_contract() if t.optional}
@@ -417,107 +417,6 @@ def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> Valida
     )
 
 
-def write_report(report: ValidationReport, out_dir: Path) -> Path:
-    """Write <out_dir>/<stage>.md (human readable) and <stage>.json; return the .md path."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"{report.stage}.json"
-    json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-    md_path = out_dir / f"{report.stage}.md"
-    md_path.write_text(render_markdown(report))
-    return md_path
-
-
-def render_markdown(report: ValidationReport) -> str:
-    """The report as concise Markdown: one section per table, one line per expectation."""
-    verdict = "PASSED" if report.success else "FAILED"
-    n_fail, n_warn = len(report.failures()), len(report.warnings())
-    lines = [
-        f"# Data validation: {report.stage} — {verdict}",
-        "",
-        f"- Warehouse: `{report.db_path}`",
-        f"- Validated at: {report.validated_at} ({report.duration_seconds:.1f} s)",
-        f"- Expectations: {len(report.results)}, failed {n_fail}, "
-        f"passed with unexpected rows (within `mostly`) {n_warn}",
-    ]
-    if report.sampled:
-        lines.append(
-            f"- **Sampled**: tables above {report.max_rows} rows were validated on a "
-            f"deterministic sample (reservoir, seed {SAMPLE_SEED}); uniqueness holds within "
-            "the sample only."
-        )
-    for table in report.tables:
-        outcomes = report.for_table(table)
-        status = "FAIL" if any(not o.success for o in outcomes) else "PASS"
-        rows = f"{report.rows_validated.get(table, 0):,} rows"
-        if report.table_sampled(table):
-            rows += f" (sample of {report.rows_total[table]:,})"
-        lines += [
-            "",
-            f"## {table} — {status}, {rows}",
-            "",
-            "| status | expectation | column | unexpected | observed / sample |",
-            "|---|---|---|---|---|",
-        ]
-        for o in outcomes:
-            lines.append(
-                f"| {o.status} | {_short_type(o)} | {o.column or ''} | {_unexpected(o)} "
-                f"| {_observed(o)} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def _short_type(outcome: ExpectationOutcome) -> str:
-    """Expectation type without the `expect_` prefix, with mostly / row condition."""
-    text = outcome.expectation_type.removeprefix("expect_")
-    extras = []
-    if "mostly" in outcome.details:
-        extras.append(f"mostly {outcome.details['mostly']}")
-    if "row_condition" in outcome.details:
-        extras.append(f"where {_condition(outcome.details['row_condition'])}")
-    if "column_list" in outcome.details:
-        extras.append(", ".join(outcome.details["column_list"]))
-    return text + (f" ({'; '.join(extras)})" if extras else "")
-
-
-def _condition(condition: Any) -> str:
-    """A readable row condition."""
-    if isinstance(condition, dict) and condition.get("type") == "comparison":
-        return (
-            f"{condition['column']['name']} {condition['operator']} "
-            f"{json.dumps(condition['parameter'])}"
-        )
-    return str(condition)
-
-
-def _unexpected(outcome: ExpectationOutcome) -> str:
-    """Unexpected count and percent, when the expectation counts rows."""
-    if outcome.unexpected_count is None:
-        return ""
-    text = f"{outcome.unexpected_count:,}"
-    if outcome.unexpected_count and outcome.unexpected_percent is not None:
-        text += f" ({outcome.unexpected_percent:.3g}%)"
-    return text
-
-
-def _observed(outcome: ExpectationOutcome) -> str:
-    """Error, unexpected sample or observed value, kept short for a table cell."""
-    if "error" in outcome.details:
-        text = str(outcome.details["error"])
-    elif outcome.unexpected_sample:
-        text = "e.g. " + ", ".join(json.dumps(v, default=str) for v in outcome.unexpected_sample)
-    elif outcome.expectation_type == "expect_table_columns_to_match_set":
-        mismatched = (outcome.details.get("gx_details") or {}).get("mismatched") or {}
-        missing = mismatched.get("missing")
-        text = f"missing: {', '.join(missing)}" if missing else "all contract columns present"
-    elif outcome.observed_value is not None:
-        text = json.dumps(outcome.observed_value, default=str)
-    else:
-        text = ""
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def _jsonable(value: Any) -> Any:
     """Convert numpy/pandas/decimal values (recursively) to JSON-friendly ones."""
     if isinstance(value, dict):
@@ -548,67 +447,3 @@ def _jsonable(value: Any) -> Any:
 
 
 # -- CLI ------------------------------------------------------------------------
-
-
-def _table_line(report: ValidationReport, table: str) -> str:
-    """One summary line for a table."""
-    outcomes = report.for_table(table)
-    failed = [o for o in outcomes if not o.success]
-    warned = [o for o in outcomes if o.status == "WARN"]
-    rows = f"{report.rows_validated.get(table, 0):>9,} rows"
-    if report.table_sampled(table):
-        rows += f" (sample of {report.rows_total[table]:,})"
-    status = "FAIL" if failed else "PASS"
-    text = f"{status}  {table:<28} {rows}  {len(outcomes) - len(failed)}/{len(outcomes)} ok"
-    if warned:
-        text += f", {len(warned)} with unexpected rows within mostly"
-    if failed:
-        names = [_short_type(o) + (f" [{o.column}]" if o.column else "") for o in failed[:3]]
-        text += "; failed: " + "; ".join(names) + (" ..." if len(failed) > 3 else "")
-    return text
-
-
-def main(argv: list[str] | None = None, prog: str = "python -m customer_health.quality") -> int:
-    """Validate a stage, print one line per table and the report path; 0 if it passed.
-
-    A bad option or a missing warehouse: one line `<prog>: ...` on stderr, exit 2.
-    """
-    from customer_health import cliargs
-
-    parser = cliargs.ArgumentParser(
-        prog=prog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=cliargs.wrap(
-            "Validate the raw tables (--stage raw) or the marts (--stage marts) of the "
-            "working warehouse with Great Expectations; print one line per table and write "
-            "the report (JSON and Markdown) to the report folder."),
-        epilog="""environment:
-  HEALTH_DUCKDB_PATH   the working warehouse (default data/customer_health.duckdb)
-exit codes:
-  0  the suite passed   1  an expectation failed (see the report)
-  2  a bad argument, or no warehouse""",
-    )
-    parser.add_argument("--stage", required=True, choices=STAGES, help="which suite")
-    parser.add_argument("--db", type=cliargs.existing_file, default=None,
-                        help="DuckDB file (default: $HEALTH_DUCKDB_PATH)")
-    parser.add_argument("--out", type=cliargs.output_dir, default=None,
-                        help="report directory (default reports/gx)")
-    parser.add_argument("--max-rows", type=cliargs.positive_int, default=None, metavar="N",
-                        help="sample tables above N rows (default: check every row)")
-    args = parser.parse_args(argv)
-    db_path = args.db or project.duckdb_path()
-    out_dir = args.out or project.project_dir() / "reports" / "gx"
-    try:
-        report = validate(db_path, args.stage, max_rows=args.max_rows)
-    except (FileNotFoundError, ValueError) as exc:
-        return cliargs.fail(prog, str(exc))
-    for table in report.tables:
-        print(_table_line(report, table))
-    verdict = "passed" if report.success else "FAILED"
-    print(f"{args.stage} suite {verdict} in {report.duration_seconds:.1f} s")
-    print(f"report: {write_report(report, out_dir)}")
-    return 0 if report.success else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
