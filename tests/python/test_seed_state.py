@@ -19,12 +19,12 @@ def _nodes(results: dict) -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in results["results"]}
 
 
-def _write_state(target: Path, db: Path, seeds: list[tuple[str, str]]) -> None:
+def _write_state(target: Path, db: Path, seed_tables: list[tuple[str, str]]) -> None:
     """A recorded successful build whose manifest lists these seeds (files in target/seeds)."""
     root = target
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     nodes = {}
-    for schema, name in seeds:
+    for schema, name in seed_tables:
         seed_file = root / "seeds" / f"{name}.csv"
         seed_file.write_text("x\n1\n")
         nodes[f"seed.customer_health.{name}"] = {

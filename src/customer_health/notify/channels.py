@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from customer_health import notify_messages as messages
+from customer_health.notify import messages
 from customer_health.notify.config import SmtpConfig, TasksConfig, WebhookConfig
 from customer_health.notify.ledger import Outcome
 
