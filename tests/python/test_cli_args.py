@@ -1,5 +1,5 @@
 """The command line answers a mistake with one line `customer-health <cmd>: ...` and exit 2,
-never a traceback; a dbt failure names the failing node and the log (customer_health.runner).
+never a traceback; a dbt failure names the failing node and the log (customer_health.pipeline.dbt).
 
 Argument checks run in-process (cli.main, no dbt); one check runs the installed entry point
 as a user would, and one real dbt failure is read back from run_results.json.

@@ -1,4 +1,4 @@
-"""The marts' guarantee coverage (customer_health.guarantees) on hand-made manifests."""
+"""The marts' guarantee coverage (customer_health.quality.guarantees) on hand-made manifests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Published outputs (customer_health.publish): a read-only DuckDB file and a Parquet set.
+"""Published outputs (customer_health.pipeline.publish): a read-only DuckDB file and a Parquet set.
 
 The reader processes here (start_readers) are used by test_reliability.py, which keeps
 them reading during a refresh (test_readers_see_complete_consistent_sets); the tests
@@ -216,7 +216,7 @@ def test_failed_publication_leaves_the_previous_one(
 
 
 def test_publish_command_waits_for_no_run(small_built: Warehouse, tmp_path: Path) -> None:
-    """`python -m customer_health.publish` takes the run lock too: exit 75 while held."""
+    """`python -m customer_health.pipeline.publish` takes the run lock too: exit 75 while held."""
     db = tmp_path / "w.duckdb"
     db.write_bytes(small_built.db.read_bytes())
     with runlock.hold(db):

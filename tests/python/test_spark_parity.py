@@ -118,6 +118,7 @@ DUCKDB_DRIVER = textwrap.dedent(
     import duckdb
     from customer_health.engines import export
     from customer_health.pipeline import settings
+    from customer_health.pipeline.dbt import dbt_env
     root, out, days, statements = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:5], sys.argv[5]
     db = root / "warehouse.duckdb"
     env = dbt_env(root, db)

@@ -22,7 +22,7 @@ import duckdb
 import jinja2
 import yaml
 
-from customer_health.pipeline.dbt import Dbt
+from customer_health.pipeline.dbt import Dbt, DbtFailure
 
 if TYPE_CHECKING:  # pyspark is the optional extra `spark`
     from pyspark.sql import SparkSession
@@ -77,6 +77,19 @@ def dbt(root: Path, as_of: dt.date | None = None) -> Dbt:
     method reuses the session this process started instead of starting a second JVM."""
     return Dbt(root, as_of=as_of, target="spark", env=spark_environment(root),
                backend="in_process")
+
+
+def run_dbt(args: list[str], root: Path, as_of: dt.date | None = None) -> bool:
+    """Run one dbt command on the Spark target in this process (dbt()); True when it succeeded.
+
+    A failure is printed (the failing nodes and the log) to stderr.
+    """
+    try:
+        dbt(root, as_of).run(args)
+    except DbtFailure as exc:
+        print(str(exc), file=sys.stderr)
+        return False
+    return True
 
 
 def configure_environment(root: Path, as_of: dt.date | None = None) -> dict[str, str]:

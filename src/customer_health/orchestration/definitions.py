@@ -12,7 +12,7 @@
   declare freshness (warn or error as the sources say), and the marts suite on the marts
   (blocking: a failed mart check stops the publication).
 - `published_marts`: the marts copied to HEALTH_PUBLISH_DIR after a green build and green
-  mart checks (customer_health.publish, atomic).
+  mart checks (customer_health.pipeline.publish, atomic).
 - schedule `daily_refresh_schedule`: cron HEALTH_SCHEDULE_CRON (default "0 6 * * *") in
   HEALTH_SCHEDULE_TIMEZONE (default UTC); each tick scores the UTC day before the tick.
   It runs as soon as the Dagster daemon does (HEALTH_SCHEDULE_STATUS=stopped: off until
@@ -263,7 +263,7 @@ def source_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
     description="The marts published for BI readers (HEALTH_PUBLISH_DIR), after a green build.",
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Publish the marts atomically (customer_health.publish), holding the run lock."""
+    """Publish the marts atomically (pipeline.publish), holding the run lock."""
     from customer_health.pipeline import lock, publish
 
     dbt = _dbt()

@@ -58,7 +58,7 @@ class NodeFailure(NamedTuple):
 class DbtFailure(subprocess.CalledProcessError):
     """A dbt command failed: names the failing nodes and the log.
 
-    A CalledProcessError (callers that caught the old project.run_dbt's error keep working);
+    A CalledProcessError (callers may catch either);
     ``str()`` is one paragraph a user can act on.
     """
 
