@@ -39,7 +39,7 @@ def duckdb_path(root: Path | None = None) -> Path:
 
 
 # Test-only clock: an ISO-8601 instant with its offset (e.g. 2026-07-02T01:30:00+00:00)
-# that utc_now returns instead of the system clock (tests/python/test_reliability.py).
+# that utc_now returns instead of the system clock (tests/e2e/test_reliability.py).
 TEST_CLOCK_ENV = "HEALTH_TEST_NOW"
 
 

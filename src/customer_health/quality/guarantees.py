@@ -17,7 +17,7 @@ when at least one of these names it:
 A view's constraints are not held by the engine, so only its tests count.
 
 `python -m customer_health.quality.guarantees [target_dir]` prints the report (exit 1 below
-100 %); tests/python/test_metadata.py asserts 100 %.
+100 %); tests/e2e/test_metadata.py asserts 100 %.
 """
 
 from __future__ import annotations

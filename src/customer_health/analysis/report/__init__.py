@@ -3,7 +3,7 @@
 Plotly figures with plotly.js embedded once in the page: no server, no network. Each
 panel draws a chart from the warehouse, or says "not available: <reason>" when its data
 is missing (a mart not built yet, such as the backtest marts, or an empty table), so the
-report works on any built warehouse. tests/python/test_report.py renders it in headless
+report works on any built warehouse. tests/e2e/test_report.py renders it in headless
 Chromium and checks that every chart drew without a script error.
 
 Modules: marts (the data read, Panel), panels (one function per panel), this module (the

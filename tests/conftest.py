@@ -1,4 +1,11 @@
-"""End-to-end fixtures: each test drives dbt on its own copy of the project.
+"""The one conftest of the suite: tiers, and the end-to-end fixtures.
+
+Tiers (issue 20): tests/unit holds pure Python tests (no dbt build: seconds), tests/e2e the
+tests that drive dbt builds; every test is marked `unit` or `e2e` by its folder
+(`pytest -m unit`, `make test-fast`). dbt's own tests (tests/*.sql, tests/generic) share the
+folder: dbt reads only its SQL and YAML there.
+
+End-to-end fixtures: each test drives dbt on its own copy of the project.
 
 Like Elementary's integration tests, the project is copied into a temporary
 directory with its own DuckDB file and target path, so tests never touch the
@@ -31,7 +38,10 @@ from customer_health.generator import GeneratorConfig, write_warehouse
 from customer_health.pipeline.dbt import Dbt, build_args
 from customer_health.quality import validation as quality
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+# the Python tiers and this file: not part of a project copy (dbt's tests are)
+PYTHON_TEST_ITEMS = {"unit", "e2e", "conftest.py", "__pycache__"}
 PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analyses", "profiles"]
 PARSE_CACHE = Path("target") / "partial_parse.msgpack"
 # The first parse cache a copy wrote without --vars (dbt checks it against each copy's
@@ -168,6 +178,14 @@ class Warehouse:
         return json.loads((self.root / "target" / "run_results.json").read_text())
 
 
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """shutil.copytree's ignore: byte code anywhere, the Python tiers in tests/."""
+    ignored = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+    if Path(folder).resolve() == TESTS_DIR:
+        ignored |= PYTHON_TEST_ITEMS & set(names)
+    return ignored
+
+
 def copy_project(destination: Path) -> Warehouse:
     """Copy the dbt project (not the Python tests, data or target) to destination."""
     destination.mkdir(parents=True, exist_ok=True)
@@ -176,11 +194,7 @@ def copy_project(destination: Path) -> Warehouse:
         if not source.exists():
             continue
         if source.is_dir():
-            shutil.copytree(
-                source,
-                destination / item,
-                ignore=shutil.ignore_patterns("__pycache__", "python", "*.pyc"),
-            )
+            shutil.copytree(source, destination / item, ignore=_not_copied)
         else:
             shutil.copy2(source, destination / item)
     return Warehouse(destination)
@@ -202,6 +216,14 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
     """A private, writable copy of the built small portfolio."""
     yield small_built.clone(tmp_path / "copy")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier: `unit` under tests/unit, `e2e` under tests/e2e."""
+    for item in items:
+        tier = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
+        if tier in ("unit", "e2e"):
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
