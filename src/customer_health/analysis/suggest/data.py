@@ -37,7 +37,6 @@ CHURN_RISK_SHARE_MIN = 0.05
 CHURN_RISK_SHARE_MAX = 0.30
 MAX_CRITERIA = 6
 MISSING_STATUSES = ("no_data", "silent", "insufficient_history", "source_missing", "source_sparse")
-EXIT_USAGE = 2
 
 
 class SuggestError(Exception):
