@@ -221,7 +221,8 @@ def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with its tier: `unit` under tests/unit, `e2e` under tests/e2e."""
     for item in items:
-        tier = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
+        path = Path(str(item.path)).resolve()
+        tier = path.relative_to(TESTS_DIR).parts[0] if path.is_relative_to(TESTS_DIR) else None
         if tier in ("unit", "e2e"):
             item.add_marker(getattr(pytest.mark, tier))
 
