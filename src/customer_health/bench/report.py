@@ -1,4 +1,4 @@
-"""The Markdown report (stdout, bench/RESULTS.md, the block between markers in docs/benchmarks.md)."""
+"""The Markdown report (stdout, bench/RESULTS.md, the marked block of docs/benchmarks.md)."""
 
 from __future__ import annotations
 
