@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test lint evaluate bench clean install
+.PHONY: run test test-fast lint evaluate bench clean install
 
 install: $(STAMP)
 
@@ -30,15 +30,24 @@ $(TEST_STAMP): $(STAMP)
 run: $(STAMP)
 	HEALTH_SCORE_HISTORY_DAYS=$${HEALTH_SCORE_HISTORY_DAYS:-400} $(BIN)/customer-health run
 
-## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest driving dbt end to end,
-## the DuckDB/Spark parity test on a local Spark session: needs Java 17).
+## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest: tests/unit and
+## tests/e2e driving dbt end to end, the DuckDB/Spark parity test on a local Spark session:
+## needs Java 17).
 test: $(TEST_STAMP)
-	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff check src tests
 	$(BIN)/customer-health lint
-	$(BIN)/python -m pytest tests/python -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests/unit tests/e2e -n 2 --dist loadfile
+
+## make test-fast: the inner loop: ruff, the unit tier (pure Python) and one small end-to-end
+## build (tests/e2e/$(FAST_E2E): the shared small portfolio, its configuration checks and
+## the demo generation of `customer-health run`).
+FAST_E2E := test_config_and_cli.py
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest tests/unit tests/e2e/$(FAST_E2E) -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff check src tests
 	$(BIN)/customer-health lint
 
 ## make evaluate: backtest the score against later churn (on a copy of the warehouse).

@@ -29,7 +29,7 @@ fresh file.
 
 Modules, one job each: common (settings, errors), tiers, warehouses (generated and cached,
 one day appended), memory (process-tree RSS), run_results (dbt's node timings), floor,
-measure (dbt runs through customer_health.runner), machine (fingerprint), results (merge),
+measure (dbt runs through customer_health.pipeline.dbt.Dbt), machine (fingerprint), results (merge),
 checks, report (Markdown, README block), command (options, run_cli).
 """
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from customer_health import cliargs, project
+from customer_health.cli import args as cliargs
+from customer_health.pipeline import settings
 
 if TYPE_CHECKING:
     pass
@@ -58,7 +59,7 @@ def _command_line(args: argparse.Namespace) -> str:
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run the benchmark from parsed options; print the report; return the exit code."""
-    root = project.project_dir()
+    root = settings.project_dir()
     workdir = (args.workdir or root / "bench" / "work").resolve()
     results_path = (args.results or root / "bench" / "results.json").resolve()
     if args.repeat < 1:

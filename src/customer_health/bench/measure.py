@@ -1,4 +1,4 @@
-"""Measuring one tier: dbt runs timed and sampled (through customer_health.runner), medians."""
+"""Measuring one tier: dbt runs timed and sampled (pipeline.dbt.Dbt), medians."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
-
-from customer_health import project, runner
-
-if TYPE_CHECKING:
-    pass
 
 from customer_health.bench.common import GB, SLOWEST_COUNT, BenchError, log, median
 from customer_health.bench.floor import floor_scan
@@ -24,23 +19,24 @@ from customer_health.bench.memory import PeakTreeRss
 from customer_health.bench.run_results import count_nodes, slowest_nodes, sql_time_split
 from customer_health.bench.tiers import Tier
 from customer_health.bench.warehouses import _remove_database, append_one_day, ensure_raw
+from customer_health.pipeline.dbt import Dbt, DbtFailure
+from customer_health.pipeline.run import plan_seeds, recorded_build
 
 
-def run_dbt_measured(
-    args: list[str], root: Path, db_path: Path, run_dir: Path, target: Path, as_of: dt.date
-) -> dict[str, Any]:
+def run_dbt_measured(args: list[str], dbt: Dbt, run_dir: Path) -> dict[str, Any]:
     """Run one dbt command with its own log path; time it and sample its memory.
 
-    The target path is the tier's, kept across runs like a deployment's target/ folder,
-    so dbt's partial-parse cache survives from one run to the next; the scoring date is
-    passed as `HEALTH_AS_OF_DATE` (project.dbt_env), as `customer-health run` does.
-    dbt starts through customer_health.runner, which runs PeakTreeRss while dbt runs.
+    dbt's target path (DBT_TARGET_PATH in its env) is the tier's, kept across runs like a
+    deployment's target/ folder, so dbt's partial-parse cache survives from one run to the
+    next; the scoring date is dbt's (HEALTH_AS_OF_DATE), as `customer-health run` does.
+    dbt starts through pipeline.dbt.Dbt.run, which runs PeakTreeRss while dbt runs.
     Raises BenchError (the failing nodes, the log, the end of dbt's output) when dbt fails.
     """
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
+    target = dbt.target_path()
     (target / "run_results.json").unlink(missing_ok=True)
-    env = {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(run_dir / "logs")}
+    dbt = dbt.replace(env={**dbt.env, "DBT_LOG_PATH": str(run_dir / "logs")})
     output = run_dir / "dbt_output.txt"
     memory: PeakTreeRss | None = None
 
@@ -52,10 +48,10 @@ def run_dbt_measured(
     with output.open("w") as out:
         started = time.perf_counter()
         try:
-            runner.run(args, root, db_path, as_of=as_of, env=env, stdout=out, watch=watch)
-        except runner.DbtFailure as exc:
+            dbt.run(args, stdout=out, watch=watch)
+        except DbtFailure as exc:
             tail = output.read_text(errors="replace")[-4000:]
-            raise BenchError(f"{exc}\n(output: {output}) on {db_path}:\n{tail}") from None
+            raise BenchError(f"{exc}\n(output: {output}) on {dbt.db_path}:\n{tail}") from None
         wall_s = time.perf_counter() - started
     assert memory is not None
     results_file = target / "run_results.json"  # `dbt parse` writes none
@@ -142,8 +138,9 @@ def measure_tier(
     # would have done before; the cold parse is reported on its own
     target = tier_dir / "target"
     shutil.rmtree(target, ignore_errors=True)
-    cold_parse = run_dbt_measured(["parse"], root, pristine, tier_dir / "runs" / "parse", target,
-                                  end)
+    # one invocation object per warehouse: the tier's target folder, the scoring date
+    tier_dbt = Dbt(root, pristine, end, env={"DBT_TARGET_PATH": str(target)})
+    cold_parse = run_dbt_measured(["parse"], tier_dbt, tier_dir / "runs" / "parse")
     log(f"{tier.name}: cold parse {cold_parse['wall_s']:.1f} s")
     for rep in range(1, repeat + 1):
         scratch = tier_dir / (f"scratch-{rep}.duckdb" if keep else "scratch.duckdb")
@@ -153,20 +150,18 @@ def measure_tier(
         prefix = f"{tier.name} run {rep}/{repeat}"
         log(f"{prefix}: floor {floor[-1]['wall_s']:.2f} s; full build ...")
         runs = tier_dir / "runs" / str(rep)
-        full.append(
-            run_dbt_measured(project.plan_build(target, scratch, root=root), root, scratch,
-                             runs / "full", target, end)
-        )
-        project.record_success(target, scratch, root)  # as `customer-health run` does
+        dbt = tier_dbt.replace(db_path=scratch)
+        # the seed plan and the last-success record of `customer-health run` (pipeline.run)
+        _, args = plan_seeds(dbt, full_refresh=False)
+        with recorded_build(dbt):
+            full.append(run_dbt_measured(args, dbt, runs / "full"))
         log(f"{prefix}: full build {full[-1]['wall_s']:.1f} s, "
             f"peak {full[-1]['peak_rss_gb']} GB; appending {end + dt.timedelta(days=1)} ...")
         appended.append(append_one_day(scratch, end))
-        incremental.append(
-            run_dbt_measured(project.plan_build(target, scratch, root=root), root, scratch,
-                             runs / "incremental", target,
-                             end + dt.timedelta(days=1))
-        )
-        project.record_success(target, scratch, root)
+        dbt = dbt.at(end + dt.timedelta(days=1))
+        _, args = plan_seeds(dbt, full_refresh=False)
+        with recorded_build(dbt):
+            incremental.append(run_dbt_measured(args, dbt, runs / "incremental"))
         incremental[-1]["scored_through"] = scored_through(scratch)  # the new day, if it ran
         log(f"{prefix}: incremental {incremental[-1]['wall_s']:.1f} s, "
             f"peak {incremental[-1]['peak_rss_gb']} GB")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import _Contacts
 from customer_health.generator.sampling import _rng
 from customer_health.generator.vocabulary import (
@@ -15,9 +14,6 @@ from customer_health.generator.vocabulary import (
     SEG_INT,
     SEGMENTS,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def accounts(b: _Builder, arr_now: np.ndarray) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from customer_health import cliargs
+from customer_health.cli import args as cliargs
 from customer_health.generator.config import GeneratorConfig
 from customer_health.generator.writer import write_warehouse
 
@@ -16,7 +16,7 @@ from customer_health.generator.writer import write_warehouse
 def main(argv: list[str] | None = None, prog: str = "python -m customer_health.generator") -> int:
     """Command line entry point: generate and write a demo warehouse, print row counts.
 
-    A bad option is one line `<prog>: ...` on stderr and exit 2 (customer_health.cliargs).
+    A bad option is one line `<prog>: ...` on stderr and exit 2 (customer_health.cli.args).
     """
     defaults = GeneratorConfig()
     parser = cliargs.ArgumentParser(

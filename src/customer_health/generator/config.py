@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from customer_health.project import default_as_of_date
+from customer_health.pipeline.settings import default_as_of_date
 
 GENERATOR_VERSION = "1.1.0"
 

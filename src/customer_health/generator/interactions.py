@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import (
     _Contacts,
     _health,
@@ -22,9 +21,6 @@ from customer_health.generator.vocabulary import (
     SEG_INT,
     TOUCHPOINT_TYPES,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def touchpoints(b: _Builder, con: _Contacts) -> pd.DataFrame:

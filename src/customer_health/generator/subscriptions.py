@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import (
     _NEVER,
     _health,
@@ -19,9 +18,6 @@ from customer_health.generator.vocabulary import (
     SEG_INT,
     SUBSCRIPTION_EVENT_TYPES,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def subscriptions(b: _Builder) -> tuple[pd.DataFrame, np.ndarray]:

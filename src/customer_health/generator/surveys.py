@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import (
     _Contacts,
     _health,
@@ -24,9 +23,6 @@ from customer_health.generator.vocabulary import (
     SURVEY_TYPES,
     TICKET_ONLY_CSAT_SHARE,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def surveys(b: _Builder, con: _Contacts, tk: dict[str, np.ndarray]) -> pd.DataFrame:

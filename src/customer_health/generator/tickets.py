@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import (
     _Contacts,
     _health,
@@ -24,9 +23,6 @@ from customer_health.generator.vocabulary import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def tickets(b: _Builder, con: _Contacts) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:

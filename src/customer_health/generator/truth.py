@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import (
     _NEVER,
     _health,
@@ -16,9 +15,6 @@ from customer_health.generator.vocabulary import (
     MOY_FACTORS,
     SEGMENTS,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def truth(b: _Builder) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from customer_health.generator.context import _Builder
 from customer_health.generator.portfolio import _health_grid
 from customer_health.generator.sampling import (
     _rng,
@@ -19,9 +18,6 @@ from customer_health.generator.vocabulary import (
     EVENT_NAMES,
     MOY_FACTORS,
 )
-
-if TYPE_CHECKING:
-    from customer_health.generator.builder import _Builder
 
 
 def usage(b: _Builder) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 `dagster-dbt project prepare-and-package --file src/customer_health/orchestration/dbt_project.py`
 parses the project (writes target/manifest.json) before a deployment; `dagster dev`
-parses it on start (prepare_if_dev). The project folder is project.project_dir()
+parses it on start (prepare_if_dev). The project folder is settings.project_dir()
 (HEALTH_PROJECT_DIR, else the current directory, else this checkout); the target is
 HEALTH_TARGET (profiles/profiles.yml, default duckdb).
 """
@@ -13,14 +13,14 @@ import os
 
 from dagster_dbt import DbtProject
 
-from customer_health import project
+from customer_health.pipeline import settings
 
-ROOT = project.project_dir()
+ROOT = settings.project_dir()
 
 health_dbt_project = DbtProject(
     project_dir=ROOT,
     profiles_dir=ROOT / "profiles",
     target=os.environ.get("HEALTH_TARGET", "duckdb"),
-    target_path=project.target_dir(ROOT),
+    target_path=settings.target_dir(ROOT),
 )
 health_dbt_project.prepare_if_dev()

@@ -12,7 +12,7 @@
   declare freshness (warn or error as the sources say), and the marts suite on the marts
   (blocking: a failed mart check stops the publication).
 - `published_marts`: the marts copied to HEALTH_PUBLISH_DIR after a green build and green
-  mart checks (customer_health.publish, atomic).
+  mart checks (customer_health.pipeline.publish, atomic).
 - schedule `daily_refresh_schedule`: cron HEALTH_SCHEDULE_CRON (default "0 6 * * *") in
   HEALTH_SCHEDULE_TIMEZONE (default UTC); each tick scores the UTC day before the tick.
   It runs as soon as the Dagster daemon does (HEALTH_SCHEDULE_STATUS=stopped: off until
@@ -30,8 +30,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from customer_health import project, quality
 from customer_health.orchestration.dbt_project import ROOT, health_dbt_project
+from customer_health.pipeline import run as pipeline
+from customer_health.pipeline import settings
+from customer_health.pipeline.dbt import Dbt
+from customer_health.quality import validation
 
 AS_OF_TAG = "customer_health/as_of"
 FULL_REFRESH_TAG = "customer_health/full_refresh"
@@ -74,7 +77,7 @@ def _suite_keys(stage: str) -> dict[str, dg.AssetKey]:
     """Table of a Great Expectations suite -> the asset it checks."""
     sources, models = _sources(), _models_by_name()
     keys = {}
-    for spec in quality.load_suite(stage)["tables"]:
+    for spec in validation.load_suite(stage)["tables"]:
         table = spec["table"]
         props = sources.get(table) if stage == "raw" else models.get(table.split(".")[-1])
         if props is not None:
@@ -92,74 +95,70 @@ FRESHNESS_KEYS = {
 }
 
 
+def _dbt(as_of: dt.date | None = None) -> Dbt:
+    """The pipeline's dbt invocation of this project (pipeline.dbt.Dbt): warehouse, date."""
+    return Dbt(ROOT, as_of=as_of)
+
+
 def _warehouse() -> Path:
-    return project.duckdb_path(ROOT)
+    return _dbt().db_path
 
 
 def _as_of(context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
     """The run's scoring date: tag customer_health/as_of, else yesterday in UTC."""
     tag = context.run.tags.get(AS_OF_TAG)
     if not tag:
-        return project.default_as_of_date()
+        return settings.default_as_of_date()
     try:
         return dt.date.fromisoformat(tag)
     except ValueError as exc:
         raise dg.Failure(f"run tag {AS_OF_TAG}={tag!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _dbt_environment(as_of: dt.date) -> None:
+def _dbt_environment(dbt: Dbt) -> None:
     """Point the dbt subprocesses of this step at the warehouse and the scoring date.
 
-    DbtCliResource passes this process's environment to dbt; the step runs in its own
-    process (or in the caller's for execute_in_process, which then keeps these values).
+    DbtCliResource passes this process's environment to dbt (in the project folder): the
+    environment is the pipeline's (Dbt.environment), set in os.environ. The step runs in its
+    own process (or in the caller's for execute_in_process, which then keeps these values).
     """
-    os.environ.update(
-        HEALTH_DUCKDB_PATH=str(_warehouse()),
-        HEALTH_AS_OF_DATE=as_of.isoformat(),
-        DBT_PROFILES_DIR=str(ROOT / "profiles"),
-    )
+    os.environ.update(dbt.environment())
 
 
-def _run_build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """dbt build as `customer-health run` runs it: under the run lock, after the raw
-    contract preflight, with the seed plan and the last-success record as there."""
-    from customer_health import preflight, runlock
+def _run_build(context: dg.AssetExecutionContext, cli: DbtCliResource) -> Iterator[Any]:
+    """dbt build as `customer-health run` runs it, with the pipeline's steps (pipeline.run):
+    under the run lock, after the raw contract preflight, with the seed plan and the
+    last-success record; DbtCliResource runs the build to stream its events to Dagster."""
+    from customer_health.pipeline import lock, preflight
 
-    as_of = _as_of(context)
-    _dbt_environment(as_of)
-    db_path = _warehouse()
-    target = project.target_dir(ROOT)
+    dbt = _dbt(_as_of(context))
+    _dbt_environment(dbt)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() in ("1", "true", "yes")
     try:
-        with runlock.hold(db_path):
+        with lock.hold(dbt.db_path):
             try:
-                checked = preflight.check(db_path, ROOT)
+                ok, rendered = pipeline.preflight_step(dbt)
             except preflight.ContractError as exc:
                 raise dg.Failure(f"the raw contract is malformed: {exc}") from exc
-            if not checked.ok:
-                raise dg.Failure(f"raw tables break the contract, no model ran:\n"
-                                 f"{preflight.render(checked)}")
-            context.log.info(preflight.render(checked))
-            seeds = project.seed_plan(target, db_path, full_refresh, ROOT)
-            context.log.info(
-                f"scoring date {as_of}, warehouse {db_path}; seeds: "
-                + (seeds.reason and f"all loaded ({seeds.reason})"
-                   or f"{len(seeds.unchanged)} unchanged, skipped")
-            )
-            args = project.build_args(full_refresh, seeds.unchanged)
-            project.forget_success(target)  # as the CLI: no record while a build runs
-            # the project's own target folder: dbt keeps its parse cache there, and the
-            # seed plan reads the last successful build's manifest from it
-            invocation = dbt.cli(args, context=context, target_path=target,
-                                 raise_on_error=False)
-            yield from invocation.stream()
-            if not invocation.is_successful():
-                raise dg.Failure(
-                    "dbt build failed: see the failing node in this step's log "
-                    f"(dbt log: {target / 'dbt.log'}); nothing is published"
-                )
-            project.record_success(target, db_path, ROOT)
-    except runlock.RunLocked as exc:
+            if not ok:
+                raise dg.Failure(f"raw tables break the contract, no model ran:\n{rendered}")
+            context.log.info(rendered)
+            plan, args = pipeline.plan_seeds(dbt, full_refresh)
+            context.log.info(f"scoring date {dbt.as_of}, warehouse {dbt.db_path}; "
+                             + pipeline.describe_seeds(plan))
+            target = dbt.target_path()
+            with pipeline.recorded_build(dbt):
+                # the project's own target folder: dbt keeps its parse cache there, and the
+                # seed plan reads the last successful build's manifest from it
+                invocation = cli.cli(args, context=context, target_path=target,
+                                     raise_on_error=False)
+                yield from invocation.stream()
+                if not invocation.is_successful():
+                    raise dg.Failure(
+                        "dbt build failed: see the failing node in this step's log "
+                        f"(dbt log: {target / 'dbt.log'}); nothing is published"
+                    )
+    except lock.RunLocked as exc:
         raise dg.Failure(str(exc)) from exc
 
 
@@ -173,8 +172,7 @@ def health_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 def _suite_results(
     stage: str, keys: dict[str, dg.AssetKey], blocking_severity: dg.AssetCheckSeverity
 ) -> Iterator[dg.AssetCheckResult]:
-    report = quality.validate(_warehouse(), stage)  # type: ignore[arg-type]
-    quality.write_report(report, ROOT / "reports" / "gx")
+    report = pipeline.validate_stage(_dbt(), stage, say=lambda line: None)
     for table, key in keys.items():
         outcomes = report.for_table(table)
         failed = [o for o in outcomes if not o.success]
@@ -231,8 +229,8 @@ def source_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
     dg.AssetCheckResult
 ]:
     """`dbt source freshness`: pass, warn (severity WARN) or error (severity ERROR)."""
-    _dbt_environment(_as_of(context))
-    target = project.target_dir(ROOT) / "freshness"
+    _dbt_environment(_dbt(_as_of(context)))
+    target = settings.target_dir(ROOT) / "freshness"
     dbt: DbtCliResource = context.resources.dbt
     dbt.cli(["source", "freshness"], target_path=target, raise_on_error=False).wait()
     try:
@@ -265,18 +263,14 @@ def source_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
     description="The marts published for BI readers (HEALTH_PUBLISH_DIR), after a green build.",
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Publish the marts atomically (customer_health.publish), holding the run lock."""
-    from customer_health import publish, runlock
+    """Publish the marts atomically (pipeline.publish), holding the run lock."""
+    from customer_health.pipeline import lock, publish
 
-    db_path = _warehouse()
-    out_dir = publish.publish_dir(ROOT)
-    target = project.target_dir(ROOT)
+    dbt = _dbt()
     try:
-        with runlock.hold(db_path):
-            publication = publish.publish(
-                db_path, out_dir, publish.marts_from_manifest(target / "manifest.json")
-            )
-    except runlock.RunLocked as exc:
+        with lock.hold(dbt.db_path):
+            out_dir, publication = pipeline.publish_marts(dbt)
+    except lock.RunLocked as exc:
         raise dg.Failure(f"not published: {exc}") from exc
     except publish.PublishError as exc:
         raise dg.Failure(f"not published (readers keep the previous set): {exc}") from exc
@@ -309,8 +303,7 @@ daily_refresh = dg.define_asset_job(
 )
 def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """Score the UTC day before the tick (the CLI's default date at that moment)."""
-    tick = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-    as_of = tick.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    as_of = settings.default_as_of_date(context.scheduled_execution_time)
     return dg.RunRequest(run_key=f"as_of={as_of.isoformat()}", tags={AS_OF_TAG: as_of.isoformat()})
 
 
@@ -321,5 +314,5 @@ defs = dg.Definitions(
     schedules=[daily_refresh_schedule],
     resources={"dbt": DbtCliResource(project_dir=health_dbt_project,
                                      profiles_dir=str(ROOT / "profiles"),
-                                     dbt_executable=project.dbt_executable())},
+                                     dbt_executable=settings.dbt_executable())},
 )

@@ -1,0 +1,7 @@
+"""`python -m customer_health.quality --stage raw|marts`."""
+
+import sys
+
+from customer_health.quality.command import main
+
+sys.exit(main())

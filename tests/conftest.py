@@ -1,0 +1,243 @@
+"""The one conftest of the suite: tiers, and the end-to-end fixtures.
+
+Tiers (issue 20): tests/unit holds pure Python tests (no dbt build: seconds), tests/e2e the
+tests that drive dbt builds; every test is marked `unit` or `e2e` by its folder
+(`pytest -m unit`, `make test-fast`). dbt's own tests (tests/*.sql, tests/generic) share the
+folder: dbt reads only its SQL and YAML there.
+
+End-to-end fixtures: each test drives dbt on its own copy of the project.
+
+Like Elementary's integration tests, the project is copied into a temporary
+directory with its own DuckDB file and target path, so tests never touch the
+user's warehouse (data/customer_health.duckdb) or target/.
+
+What a dbt invocation costs here is dbt's own work (start-up, parsing, tens of
+milliseconds per node), not data, so the fixtures keep the number of invocations
+down: one shared build (small_built) for every test that only reads a built
+warehouse; builds exclude dbt unit tests (they check SQL logic on given rows, not
+the warehouse: small_built runs them once per session); the scoring date goes in
+HEALTH_AS_OF_DATE rather than --vars and every copy points dbt at the same
+relative paths, so a copy starts from the session's parse cache
+(target/partial_parse.msgpack) and dbt re-parses only the files that differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from customer_health.generator import GeneratorConfig, write_warehouse
+from customer_health.pipeline.dbt import Dbt, build_args
+from customer_health.quality import validation as quality
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+# the Python tiers and this file: not part of a project copy (dbt's tests are)
+PYTHON_TEST_ITEMS = {"unit", "e2e", "conftest.py", "__pycache__"}
+PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analyses", "profiles"]
+PARSE_CACHE = Path("target") / "partial_parse.msgpack"
+# The first parse cache a copy wrote without --vars (dbt checks it against each copy's
+# files, vars and environment and re-parses what differs, so any copy may reuse it).
+_parse_cache: dict[str, bytes] = {}
+
+# GX is imported by some tests directly; under pytest-xdist the worker's __main__ has no
+# __file__, which pyspark's connect module takes for a doctest run (quality._quiet_gx)
+quality._quiet_gx()
+
+# The small portfolio most end-to-end tests share: enough history (26 months)
+# for the month-of-year index, small enough to build in seconds.
+SMALL_AS_OF = dt.date(2026, 6, 30)
+SMALL_CONFIG = GeneratorConfig(n_accounts=150, history_days=800, end_date=SMALL_AS_OF, seed=7)
+
+
+class Warehouse:
+    """A copy of the dbt project with its own DuckDB warehouse."""
+
+    def __init__(self, root: Path) -> None:
+        """Use the project copy at root (see copy_project)."""
+        self.root = root
+        self.db = root / "warehouse.duckdb"
+        self.build_results: dict | None = None  # run_results.json of a fixture's build
+        # builds leave the backtest (tag:backtest, 14 nodes) out unless the warehouse needs
+        # it: small_built and its copies (the tests that read the backtest marts use them)
+        self.with_backtest = False
+
+    # -- data -------------------------------------------------------------
+    def generate(self, config: GeneratorConfig) -> dict[str, int]:
+        """Write a demo warehouse into this copy's DuckDB file."""
+        return write_warehouse(self.db, config)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run a read-only query and return all rows."""
+        con = duckdb.connect(str(self.db), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        """Run a read-only query and return the first column of the first row."""
+        return self.query(sql, params)[0][0]
+
+    def execute(self, *statements: str) -> None:
+        """Run statements that change the warehouse (e.g. inject raw rows)."""
+        con = duckdb.connect(str(self.db))
+        try:
+            for statement in statements:
+                con.execute(statement)
+        finally:
+            con.close()
+
+    def table_rows(self, relation: str, order_by: str) -> list[tuple]:
+        """All rows of a relation in a stable order."""
+        return self.query(f"select * from {relation} order by {order_by}")
+
+    def write_seed(self, name: str, text: str) -> None:
+        """Replace a configuration seed of this copy."""
+        (self.root / "seeds" / f"{name}.csv").write_text(text)
+
+    # -- dbt --------------------------------------------------------------
+    def dbt(
+        self, *args: str, as_of: dt.date | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run dbt in this copy; output is captured (shown when check fails).
+
+        Paths are relative to the copy (dbt runs in it), so every copy gives dbt the same
+        environment and can start from the session's parse cache.
+        """
+        env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs")
+        cache = self.use_parse_cache()
+        result = Dbt(self.root, self.db, as_of, env=env).run(args, capture=True, check=False)
+        if result.returncode == 0 and "--vars" not in args and cache.exists():
+            _parse_cache.setdefault("msgpack", cache.read_bytes())
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
+                f"\n{result.stderr[-2000:]}"
+            )
+        return result
+
+    def use_parse_cache(self) -> Path:
+        """Give this copy the session's parse cache (if any, and it has none); return its path.
+
+        For dbt started another way than dbt() (the CLI in a subprocess, Dbt.run).
+        """
+        cache = self.root / PARSE_CACHE
+        if "msgpack" in _parse_cache and not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(_parse_cache["msgpack"])
+        return cache
+
+    def build(
+        self,
+        as_of: dt.date,
+        extra_vars: dict | None = None,
+        full_refresh: bool = False,
+        select: str | None = None,
+        exclude: str | None = None,
+        check: bool = True,
+        unit_tests: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run dbt build at a scoring date, as production does (unit tests only if asked):
+        the arguments of pipeline.dbt.build_args, the function `customer-health run` uses."""
+        excluded = ([exclude] if exclude else []) + (
+            [] if self.with_backtest else ["tag:backtest"])
+        args = build_args(full_refresh, select=[select] if select else [], exclude=excluded,
+                          unit_tests=unit_tests, dbt_vars=extra_vars)
+        return self.dbt(*args, as_of=as_of, check=check)
+
+    def run_models(
+        self, as_of: dt.date, select: str, extra_vars: dict | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Load the seeds and run a selection of models (no tests) at a scoring date.
+
+        One dbt invocation: `build` of the selection's models and seeds, tests excluded.
+        """
+        args = ["build", "--select", select, "--resource-type", "model", "seed"]
+        if extra_vars:
+            args += ["--vars", json.dumps(extra_vars)]
+        return self.dbt(*args, as_of=as_of)
+
+    def clone(self, destination: Path) -> Warehouse:
+        """Copy this project and its warehouse (with everything built) to destination."""
+        shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns("target", "logs"))
+        copy = Warehouse(destination)
+        copy.with_backtest = self.with_backtest
+        return copy
+
+    def run_results(self) -> dict:
+        """target/run_results.json of the last dbt command in this copy."""
+        return json.loads((self.root / "target" / "run_results.json").read_text())
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """shutil.copytree's ignore: byte code anywhere, the Python tiers in tests/."""
+    ignored = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+    if Path(folder).resolve() == TESTS_DIR:
+        ignored |= PYTHON_TEST_ITEMS & set(names)
+    return ignored
+
+
+def copy_project(destination: Path) -> Warehouse:
+    """Copy the dbt project (not the Python tests, data or target) to destination."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in PROJECT_ITEMS:
+        source = PROJECT_ROOT / item
+        if not source.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, destination / item, ignore=_not_copied)
+        else:
+            shutil.copy2(source, destination / item)
+    return Warehouse(destination)
+
+
+@pytest.fixture(scope="session")
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The small demo portfolio, generated and fully built once per session (read-only)."""
+    warehouse = copy_project(tmp_path_factory.mktemp("small_built"))
+    warehouse.with_backtest = True
+    warehouse.generate(SMALL_CONFIG)
+    # the session's one run of the dbt unit tests (see test_dbt_unit_tests_pass)
+    warehouse.build(SMALL_AS_OF, unit_tests=True)
+    warehouse.build_results = warehouse.run_results()
+    return warehouse
+
+
+@pytest.fixture
+def small_copy(small_built: Warehouse, tmp_path: Path) -> Iterator[Warehouse]:
+    """A private, writable copy of the built small portfolio."""
+    yield small_built.clone(tmp_path / "copy")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier: `unit` under tests/unit, `e2e` under tests/e2e."""
+    for item in items:
+        tier = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
+        if tier in ("unit", "e2e"):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the Spark side of the parity test as soon as it is selected, so its Spark
+    builds run while the DuckDB tests before it run (test_spark_parity.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # under pytest-xdist every worker collects every test: the worker that runs the
+        # parity test starts the Spark side itself (its fixture), the other runs the rest.
+        # (Starting it at collection in the first worker was measured slower: 20 min against
+        # 16 min, three heavy processes on two cores.)
+        return
+    if any("test_spark_parity.py::test_marts" in item.nodeid for item in session.items):
+        try:
+            import test_spark_parity
+        except pytest.skip.Exception:  # the spark extra is not installed
+            return
+        test_spark_parity.start_spark_side()
