@@ -1,7 +1,9 @@
 -- The accounts in churn_risk at as_of_date, one row each, for individual
 -- review: their three weakest criteria, the recent evidence (last tickets,
 -- last low survey comment) and the recommended action. review_rank orders the
--- queue: lowest score first, then highest ARR.
+-- queue: lowest score first, then highest ARR. score_change_explained says the
+-- score's change over var score_change_explained_days in words, by criterion
+-- (health_score_changes.change_explained).
 with
 
 current_scores as (
@@ -61,6 +63,16 @@ responses as (
     where has_comment
         and score_pct <= 60
         and responded_at < cast({{ add_days(as_of_date(), 1) }} as {{ dbt.type_timestamp() }})
+
+),
+
+score_changes as (
+
+    select distinct
+        account_id,
+        change_explained
+    from {{ ref('health_score_changes') }}
+    where window_days = {{ var('score_change_explained_days') }}
 
 ),
 
@@ -160,7 +172,8 @@ final as (
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
         cast(row_number() over (
             order by current_scores.health_score asc, current_scores.arr_amount desc nulls last, current_scores.account_id asc
-        ) as {{ dbt.type_bigint() }}) as review_rank
+        ) as {{ dbt.type_bigint() }}) as review_rank,
+        score_changes.change_explained as score_change_explained
 
     from current_scores
     left join weakest
@@ -170,6 +183,8 @@ final as (
     left join last_low_comment
         on current_scores.account_id = last_low_comment.account_id
         and last_low_comment.recency_rank = 1
+    left join score_changes
+        on current_scores.account_id = score_changes.account_id
     left join playbook as driver_actions
         on current_scores.top_negative_driver = driver_actions.criterion
     left join playbook as overall_actions

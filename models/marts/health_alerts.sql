@@ -6,7 +6,9 @@
       last var alert_drop_window_days days;
     - persistent_churn_risk: in churn_risk today and alert_drop_window_days ago.
     Each alert carries the criterion costing the most points, its evidence and
-    the playbook action for it (seed playbook_actions, else `overall`).
+    the playbook action for it (seed playbook_actions, else `overall`), and the
+    score's change over alert_drop_window_days in words, by criterion
+    (health_score_changes.change_explained).
 -#}
 {%- set window_days = var('alert_drop_window_days') -%}
 {%- set alert_key_parts = [
@@ -58,6 +60,16 @@ criteria as (
         criterion,
         evidence
     from {{ ref('health_score_criteria') }}
+
+),
+
+score_changes as (
+
+    select distinct
+        account_id,
+        change_explained
+    from {{ ref('health_score_changes') }}
+    where window_days = {{ window_days }}
 
 ),
 
@@ -153,12 +165,15 @@ final as (
         coalesce(driver_actions.action_code, overall_actions.action_code) as action_code,
         coalesce(driver_actions.recommended_action, overall_actions.recommended_action) as recommended_action,
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
-        coalesce(driver_actions.owner_role, overall_actions.owner_role) as owner_role
+        coalesce(driver_actions.owner_role, overall_actions.owner_role) as owner_role,
+        score_changes.change_explained as score_change_explained
 
     from alerts
     left join criteria
         on alerts.account_id = criteria.account_id
         and alerts.top_negative_driver = criteria.criterion
+    left join score_changes
+        on alerts.account_id = score_changes.account_id
     left join playbook as driver_actions
         on alerts.top_negative_driver = driver_actions.criterion
     left join playbook as overall_actions
