@@ -12,6 +12,7 @@ checked as (
         churned_at,
         is_internal,
         arr_amount,
+        renewal_date,
         is_unknown_parent,
         is_future_churn,
         is_churn_before_creation,
@@ -32,7 +33,8 @@ final as (
         case when is_unknown_parent then null else parent_account_id end as parent_account_id,
         case when is_future_churn or is_churn_before_creation then null else churned_at end as churned_at,
         coalesce(is_internal, false) as is_internal,
-        case when is_negative_amount then null else arr_amount end as arr_amount
+        case when is_negative_amount then null else arr_amount end as arr_amount,
+        renewal_date
     from checked
 
 )
