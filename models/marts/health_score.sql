@@ -2,7 +2,8 @@
 -- moved over 7 and 30 days (against the stored daily history, health_score_daily),
 -- and the criterion that costs it the most points; its next renewal
 -- (int_account_renewals_derived) and the ARR at risk (the ARR of a churn_risk
--- account, 0 in any other band).
+-- account, 0 in any other band); its parent account and the parent's
+-- rolled-up band (health_score_rollup; null when the parent link is set aside).
 with
 
 accounts as (
@@ -12,8 +13,27 @@ accounts as (
         account_name,
         segment,
         is_internal,
-        arr_amount
+        arr_amount,
+        parent_account_id
     from {{ ref('int_accounts_scoped') }}
+
+),
+
+hierarchy as (
+
+    select
+        account_id,
+        kept_parent_account_id
+    from {{ ref('int_account_hierarchy_checked') }}
+
+),
+
+rollups as (
+
+    select
+        account_id,
+        rolled_up_band
+    from {{ ref('health_score_rollup') }}
 
 ),
 
@@ -132,7 +152,9 @@ final as (
         renewals.renewal_date,
         renewals.renewal_date_source,
         {{ days_between(as_of_date(), 'renewals.renewal_date') }} as days_to_renewal,
-        cast(case when today.band = 'churn_risk' then accounts.arr_amount else 0 end as decimal(28, 6)) as arr_at_risk
+        cast(case when today.band = 'churn_risk' then accounts.arr_amount else 0 end as decimal(28, 6)) as arr_at_risk,
+        accounts.parent_account_id,
+        parent_rollups.rolled_up_band as parent_rolled_up_band
 
     from today
     inner join accounts
@@ -146,6 +168,10 @@ final as (
         and ranked_drivers.driver_rank = 1
     left join renewals
         on today.account_id = renewals.account_id
+    left join hierarchy
+        on today.account_id = hierarchy.account_id
+    left join rollups as parent_rollups
+        on hierarchy.kept_parent_account_id = parent_rollups.account_id
 
 )
 
