@@ -18,6 +18,12 @@
     points column and score_change are null (is_comparable false).
 -#}
 {%- set windows = score_change_windows() %}
+{%- set then_dates = [] %}
+{%- set window_rows = [] %}
+{%- for window_days in windows %}
+    {%- do then_dates.append(add_days(as_of_date(), -window_days)) %}
+    {%- do window_rows.append('select ' ~ window_days ~ ' as window_days, ' ~ add_days(as_of_date(), -window_days) ~ ' as date_then') %}
+{%- endfor %}
 
 with
 
@@ -34,12 +40,7 @@ current_scores as (
 
 windows as (
 
-    {%- for window_days in windows %}
-    select
-        {{ window_days }} as window_days,
-        {{ add_days(as_of_date(), -window_days) }} as date_then
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ window_rows | join(' union all ') }}
 
 ),
 
@@ -51,9 +52,7 @@ stored_scores as (
         health_score,
         band
     from {{ ref('health_score_daily') }}
-    where score_date in (
-        {%- for window_days in windows %}{{ add_days(as_of_date(), -window_days) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
+    where score_date in ({{ then_dates | join(', ') }})
 
 ),
 
@@ -69,9 +68,7 @@ criteria_history as (
         points
     from {{ ref('health_score_criteria_daily') }}
     where score_date = {{ as_of_date() }}
-        or score_date in (
-            {%- for window_days in windows %}{{ add_days(as_of_date(), -window_days) }}{{ ", " if not loop.last }}{% endfor -%}
-        )
+        or score_date in ({{ then_dates | join(', ') }})
 
 ),
 
@@ -126,8 +123,8 @@ criterion_keys as (
     inner join criteria_history
         on account_windows.account_id = criteria_history.account_id
         and (
-            criteria_history.score_date = account_windows.date_then
-            or criteria_history.score_date = account_windows.date_now
+            account_windows.date_then = criteria_history.score_date
+            or account_windows.date_now = criteria_history.score_date
         )
 
 ),
@@ -145,8 +142,8 @@ history_sides as (
     inner join criteria_history
         on account_windows.account_id = criteria_history.account_id
         and (
-            criteria_history.score_date = account_windows.date_then
-            or criteria_history.score_date = account_windows.date_now
+            account_windows.date_then = criteria_history.score_date
+            or account_windows.date_now = criteria_history.score_date
         )
     group by 1, 2
 
@@ -277,18 +274,21 @@ attributed as (
         compared_windows.score_now,
         compared_windows.band_then,
         compared_windows.band_now,
-        case when compared_windows.is_comparable
-                then cast(all_rows.points_then_value as decimal(18, 6)) end as points_then,
-        case when compared_windows.is_comparable
-                then cast(all_rows.points_now_value as decimal(18, 6)) end as points_now,
-        case when compared_windows.is_comparable
-                then cast(all_rows.points_now_value - all_rows.points_then_value as decimal(18, 6)) end as points_change,
         all_rows.criterion_score_then,
         all_rows.criterion_score_now,
         all_rows.effective_weight_then,
         all_rows.effective_weight_now,
         all_rows.is_included_then,
-        all_rows.is_included_now
+        all_rows.is_included_now,
+        case when compared_windows.is_comparable
+                then cast(all_rows.points_then_value as decimal(18, 6))
+        end as points_then,
+        case when compared_windows.is_comparable
+                then cast(all_rows.points_now_value as decimal(18, 6))
+        end as points_now,
+        case when compared_windows.is_comparable
+                then cast(all_rows.points_now_value - all_rows.points_then_value as decimal(18, 6))
+        end as points_change
     from compared_windows
     inner join all_rows
         on compared_windows.account_id = all_rows.account_id
@@ -302,22 +302,22 @@ ranked as (
         attributed.*,
         -- the rounding is not a cause: it never carries a flag nor a place in the words
         case when attributed.criterion = 'rounding' then null else
-            row_number() over (
-                partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                order by attributed.points_change asc, attributed.criterion asc
-            )
+                row_number() over (
+                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
+                    order by attributed.points_change asc, attributed.criterion asc
+                )
         end as fall_rank,
         case when attributed.criterion = 'rounding' then null else
-            row_number() over (
-                partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                order by attributed.points_change desc, attributed.criterion asc
-            )
+                row_number() over (
+                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
+                    order by attributed.points_change desc, attributed.criterion asc
+                )
         end as rise_rank,
         case when attributed.criterion = 'rounding' then null else
-            row_number() over (
-                partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                order by abs(attributed.points_change) desc, attributed.criterion asc
-            )
+                row_number() over (
+                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
+                    order by abs(attributed.points_change) desc, attributed.criterion asc
+                )
         end as size_rank
     from attributed
 
@@ -378,10 +378,14 @@ final as (
             when not ranked.is_comparable then null
             when ranked.score_now < ranked.score_then
                 then 'fell ' || cast(ranked.score_then - ranked.score_now as {{ dbt.type_string() }})
-                    || case when abs(ranked.score_now - ranked.score_then) = 1 then ' point in ' else ' points in ' end || cast(ranked.window_days as {{ dbt.type_string() }}) || ' days'
+                    || case when abs(ranked.score_now - ranked.score_then) = 1 then ' point in ' else ' points in ' end
+                    || cast(ranked.window_days as {{ dbt.type_string() }})
+                    || ' days'
             when ranked.score_now > ranked.score_then
                 then 'rose ' || cast(ranked.score_now - ranked.score_then as {{ dbt.type_string() }})
-                    || case when abs(ranked.score_now - ranked.score_then) = 1 then ' point in ' else ' points in ' end || cast(ranked.window_days as {{ dbt.type_string() }}) || ' days'
+                    || case when abs(ranked.score_now - ranked.score_then) = 1 then ' point in ' else ' points in ' end
+                    || cast(ranked.window_days as {{ dbt.type_string() }})
+                    || ' days'
             else 'unchanged in ' || cast(ranked.window_days as {{ dbt.type_string() }}) || ' days'
         end || coalesce(': ' || movers.movers_text, '') as change_explained
 

@@ -21,6 +21,10 @@
     {{ exceptions.raise_compiler_error("var rollup_method must be arr_weighted, mean or worst, got '" ~ method ~ "'") }}
 {%- endif %}
 {%- set include_parent = var('rollup_include_parent') | string | lower in ['true', '1', 'yes'] %}
+{%- set descendant_rows = [] %}
+{%- for level in range(1, max_depth + 1) %}
+    {%- do descendant_rows.append('select ancestor_' ~ level ~ ' as ancestor_id, account_id as descendant_id from chained where ancestor_' ~ level ~ ' is not null') %}
+{%- endfor %}
 
 with
 
@@ -68,14 +72,14 @@ chained as (
 
     select
         links.account_id,
-        links.parent_id as ancestor_1
-        {%- for level in range(2, max_depth + 1) %},
-        step_{{ level }}.parent_id as ancestor_{{ level }}
+        {%- for level in range(max_depth, 1, -1) %}
+            step_{{ level }}.parent_id as ancestor_{{ level }},
         {%- endfor %}
+        links.parent_id as ancestor_1
     from links
     {%- for level in range(2, max_depth + 1) %}
-    left join links as step_{{ level }}
-        on {{ 'links.parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.parent_id' }} = step_{{ level }}.account_id
+        left join links as step_{{ level }}
+            on {{ 'links.parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.parent_id' }} = step_{{ level }}.account_id
     {%- endfor %}
 
 ),
@@ -83,14 +87,7 @@ chained as (
 -- (ancestor, descendant) at every depth
 descendants as (
 
-    {%- for level in range(1, max_depth + 1) %}
-    select
-        ancestor_{{ level }} as ancestor_id,
-        account_id as descendant_id
-    from chained
-    where ancestor_{{ level }} is not null
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ descendant_rows | join(' union all ') }}
 
 ),
 
@@ -110,13 +107,13 @@ members as (
 
     {%- if include_parent %}
 
-    union all
+        union all
 
-    select
-        account_id,
-        account_id as member_id,
-        false as is_descendant
-    from parents
+        select
+            account_id,
+            account_id as member_id,
+            false as is_descendant
+        from parents
     {%- endif %}
 
 ),
@@ -129,8 +126,8 @@ member_scores as (
         members.is_descendant,
         scores.health_score,
         scores.band,
-        scores.account_id is not null as is_scored_today,
-        accounts.arr_amount
+        accounts.arr_amount,
+        scores.account_id is not null as is_scored_today
     from members
     left join scores
         on members.member_id = scores.account_id
@@ -177,10 +174,10 @@ rolled as (
     select
         aggregated.*,
         {%- if method == 'arr_weighted' %}
-        case
-            when weight_total > 0 then cast(round(weighted_sum / weight_total) as {{ dbt.type_int() }})
-            else cast(round(mean_score) as {{ dbt.type_int() }})
-        end as rolled_up_score
+            case
+                when aggregated.weight_total > 0 then cast(round(aggregated.weighted_sum / aggregated.weight_total) as {{ dbt.type_int() }})
+                else cast(round(aggregated.mean_score) as {{ dbt.type_int() }})
+            end as rolled_up_score
         {%- elif method == 'mean' %}
         cast(round(mean_score) as {{ dbt.type_int() }}) as rolled_up_score
         {%- else %}
@@ -206,9 +203,9 @@ final as (
         cast(rolled.descendants_arr as decimal(28, 6)) as descendants_arr,
         cast(rolled.members_scored as {{ dbt.type_int() }}) as members_scored,
         rolled.rolled_up_score,
-        coalesce(bands.band, 'insufficient_data') as rolled_up_band,
         worst_ranked.member_id as worst_descendant_id,
-        worst_ranked.health_score as worst_descendant_score
+        worst_ranked.health_score as worst_descendant_score,
+        coalesce(bands.band, 'insufficient_data') as rolled_up_band
 
     from rolled
     left join bands

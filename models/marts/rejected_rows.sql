@@ -87,7 +87,7 @@ problems as (
         hierarchy.hierarchy_problem as reason,
         hierarchy.hierarchy_detail as detail,
         '{"account_id": "' || hierarchy.account_id || '", "parent_account_id": "'
-            || hierarchy.parent_account_id || '"}' as raw_record,
+        || hierarchy.parent_account_id || '"}' as raw_record,
         checked_accounts.loaded_at
     from {{ ref('int_account_hierarchy_checked') }} as hierarchy
     left join {{ ref('base_crm__accounts_checked') }} as checked_accounts

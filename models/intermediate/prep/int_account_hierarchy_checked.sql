@@ -52,14 +52,14 @@ chained as (
 
     select
         linked.account_id,
-        linked.known_parent_id as ancestor_1
-        {%- for level in range(2, max_depth + 2) %},
-        step_{{ level }}.known_parent_id as ancestor_{{ level }}
+        {%- for level in range(max_depth + 1, 1, -1) %}
+            step_{{ level }}.known_parent_id as ancestor_{{ level }},
         {%- endfor %}
+        linked.known_parent_id as ancestor_1
     from linked
     {%- for level in range(2, max_depth + 2) %}
-    left join linked as step_{{ level }}
-        on {{ 'linked.known_parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.known_parent_id' }} = step_{{ level }}.account_id
+        left join linked as step_{{ level }}
+            on {{ 'linked.known_parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.known_parent_id' }} = step_{{ level }}.account_id
     {%- endfor %}
 
 ),
@@ -70,7 +70,7 @@ cycle_checked as (
         linked.*,
         coalesce(
             {%- for level in range(1, max_depth + 2) %}
-            chained.ancestor_{{ level }} = linked.account_id{{ ' or' if not loop.last }}
+                chained.ancestor_{{ level }} = linked.account_id{{ ' or' if not loop.last }}
             {%- endfor %},
             false
         ) as is_on_cycle
@@ -98,8 +98,8 @@ depth_checked as (
         step_{{ max_depth + 1 }}.cut_parent_id is not null as is_too_deep
     from cut
     {%- for level in range(2, max_depth + 2) %}
-    left join cut as step_{{ level }}
-        on {{ 'cut.cut_parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.cut_parent_id' }} = step_{{ level }}.account_id
+        left join cut as step_{{ level }}
+            on {{ 'cut.cut_parent_id' if level == 2 else 'step_' ~ (level - 1) ~ '.cut_parent_id' }} = step_{{ level }}.account_id
     {%- endfor %}
 
 ),

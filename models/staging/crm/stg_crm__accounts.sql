@@ -30,11 +30,11 @@ final as (
         account_name,
         segment,
         created_at,
+        renewal_date,
         case when is_unknown_parent then null else parent_account_id end as parent_account_id,
         case when is_future_churn or is_churn_before_creation then null else churned_at end as churned_at,
         coalesce(is_internal, false) as is_internal,
-        case when is_negative_amount then null else arr_amount end as arr_amount,
-        renewal_date
+        case when is_negative_amount then null else arr_amount end as arr_amount
     from checked
 
 )
