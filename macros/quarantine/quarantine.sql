@@ -34,6 +34,26 @@
     {{ return(name in columns) }}
 {%- endmacro %}
 
+{#- True when the raw table has the column (case-insensitive); false at parse
+    time and when the table does not exist (raw_table's empty stand-in leaves
+    optional columns out). -#}
+{% macro has_column(relation, column_name) -%}
+    {%- if not execute or load_relation(relation) is none -%}{{ return(false) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {{ return(column_name | lower in columns) }}
+{%- endmacro %}
+
+{#- An optional contract column of a raw table (source YAML meta optional):
+    the column of `alias` when the raw table has it, else a typed null, so a
+    raw table without it still builds. -#}
+{% macro optional_column(relation, alias, column_name, data_type) -%}
+    {%- if has_column(relation, column_name) -%}
+        {{- alias ~ '.' ~ adapter.quote(column_name) -}}
+    {%- else -%}
+        cast(null as {{ data_type }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The start of this dbt run (UTC) to the microsecond: stamps the rows an
     incremental model wrote in this run, so the next model knows what changed. -#}
 {% macro run_started_precise() -%}

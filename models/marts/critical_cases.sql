@@ -1,7 +1,11 @@
 -- The accounts in churn_risk at as_of_date, one row each, for individual
 -- review: their three weakest criteria, the recent evidence (last tickets,
 -- last low survey comment) and the recommended action. review_rank orders the
--- queue: lowest score first, then highest ARR.
+-- queue by priority (DECISIONLOG "Renewals first"): band (all churn_risk here),
+-- then the highest ARR at risk, then the nearest renewal (an overdue one first),
+-- then the lowest score, then account_id. score_change_explained says the
+-- score's change over var score_change_explained_days in words, by criterion
+-- (health_score_changes.change_explained).
 with
 
 current_scores as (
@@ -15,7 +19,10 @@ current_scores as (
         score_date,
         health_score,
         score_change_30d,
-        top_negative_driver
+        top_negative_driver,
+        renewal_date,
+        days_to_renewal,
+        arr_at_risk
     from {{ ref('health_score') }}
     where band = 'churn_risk'
 
@@ -61,6 +68,16 @@ responses as (
     where has_comment
         and score_pct <= 60
         and responded_at < cast({{ add_days(as_of_date(), 1) }} as {{ dbt.type_timestamp() }})
+
+),
+
+score_changes as (
+
+    select distinct
+        account_id,
+        change_explained
+    from {{ ref('health_score_changes') }}
+    where window_days = {{ var('score_change_explained_days') }}
 
 ),
 
@@ -159,8 +176,16 @@ final as (
         coalesce(driver_actions.recommended_action, overall_actions.recommended_action) as recommended_action,
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
         cast(row_number() over (
-            order by current_scores.health_score asc, current_scores.arr_amount desc nulls last, current_scores.account_id asc
-        ) as {{ dbt.type_bigint() }}) as review_rank
+            order by
+                current_scores.arr_at_risk desc nulls last,
+                current_scores.days_to_renewal asc,
+                current_scores.health_score asc,
+                current_scores.account_id asc
+        ) as {{ dbt.type_bigint() }}) as review_rank,
+        score_changes.change_explained as score_change_explained,
+        current_scores.renewal_date,
+        current_scores.days_to_renewal,
+        current_scores.arr_at_risk
 
     from current_scores
     left join weakest
@@ -170,6 +195,8 @@ final as (
     left join last_low_comment
         on current_scores.account_id = last_low_comment.account_id
         and last_low_comment.recency_rank = 1
+    left join score_changes
+        on current_scores.account_id = score_changes.account_id
     left join playbook as driver_actions
         on current_scores.top_negative_driver = driver_actions.criterion
     left join playbook as overall_actions

@@ -4,9 +4,15 @@
     - band_downgrade: the band is worse than the day before;
     - sharp_drop: the score fell by at least var alert_drop_points over the
       last var alert_drop_window_days days;
-    - persistent_churn_risk: in churn_risk today and alert_drop_window_days ago.
+    - persistent_churn_risk: in churn_risk today and alert_drop_window_days ago;
+    - renewal_at_risk: in churn_risk today with a renewal due within var
+      renewal_alert_window_days days (0 = today; an overdue contract date, in
+      the past, does not count).
+    Every alert carries the account's days to renewal and ARR at risk.
     Each alert carries the criterion costing the most points, its evidence and
-    the playbook action for it (seed playbook_actions, else `overall`).
+    the playbook action for it (seed playbook_actions, else `overall`), and the
+    score's change over alert_drop_window_days in words, by criterion
+    (health_score_changes.change_explained).
 -#}
 {%- set window_days = var('alert_drop_window_days') -%}
 {%- set alert_key_parts = [
@@ -46,7 +52,9 @@ current_scores as (
         score_date,
         health_score,
         band,
-        top_negative_driver
+        top_negative_driver,
+        days_to_renewal,
+        arr_at_risk
     from {{ ref('health_score') }}
 
 ),
@@ -58,6 +66,16 @@ criteria as (
         criterion,
         evidence
     from {{ ref('health_score_criteria') }}
+
+),
+
+score_changes as (
+
+    select distinct
+        account_id,
+        change_explained
+    from {{ ref('health_score_changes') }}
+    where window_days = {{ window_days }}
 
 ),
 
@@ -130,6 +148,18 @@ alerts as (
     from compared
     where compared.band = 'churn_risk' and compared.window_start_band = 'churn_risk'
 
+    union all
+
+    select
+        compared.*,
+        'renewal_at_risk' as alert_type,
+        'high' as severity,
+        compared.window_start_score as previous_score,
+        compared.window_start_band as previous_band
+    from compared
+    where compared.band = 'churn_risk'
+        and compared.days_to_renewal between 0 and {{ var('renewal_alert_window_days') }}
+
 ),
 
 final as (
@@ -153,12 +183,17 @@ final as (
         coalesce(driver_actions.action_code, overall_actions.action_code) as action_code,
         coalesce(driver_actions.recommended_action, overall_actions.recommended_action) as recommended_action,
         coalesce(driver_actions.channel, overall_actions.channel) as action_channel,
-        coalesce(driver_actions.owner_role, overall_actions.owner_role) as owner_role
+        coalesce(driver_actions.owner_role, overall_actions.owner_role) as owner_role,
+        score_changes.change_explained as score_change_explained,
+        alerts.days_to_renewal,
+        alerts.arr_at_risk
 
     from alerts
     left join criteria
         on alerts.account_id = criteria.account_id
         and alerts.top_negative_driver = criteria.criterion
+    left join score_changes
+        on alerts.account_id = score_changes.account_id
     left join playbook as driver_actions
         on alerts.top_negative_driver = driver_actions.criterion
     left join playbook as overall_actions

@@ -1,6 +1,9 @@
 -- One row per account scored at as_of_date: the health score, its band, how it
 -- moved over 7 and 30 days (against the stored daily history, health_score_daily),
--- and the criterion that costs it the most points.
+-- and the criterion that costs it the most points; its next renewal
+-- (int_account_renewals_derived) and the ARR at risk (the ARR of a churn_risk
+-- account, 0 in any other band); its parent account and the parent's
+-- rolled-up band (health_score_rollup; null when the parent link is set aside).
 with
 
 accounts as (
@@ -10,8 +13,37 @@ accounts as (
         account_name,
         segment,
         is_internal,
-        arr_amount
+        arr_amount,
+        parent_account_id
     from {{ ref('int_accounts_scoped') }}
+
+),
+
+hierarchy as (
+
+    select
+        account_id,
+        kept_parent_account_id
+    from {{ ref('int_account_hierarchy_checked') }}
+
+),
+
+rollups as (
+
+    select
+        account_id,
+        rolled_up_band
+    from {{ ref('health_score_rollup') }}
+
+),
+
+renewals as (
+
+    select
+        account_id,
+        renewal_date,
+        renewal_date_source
+    from {{ ref('int_account_renewals_derived') }}
 
 ),
 
@@ -116,7 +148,13 @@ final as (
         ranked_drivers.criterion as top_negative_driver,
         cast(round(ranked_drivers.points_lost, 1) as {{ type_double() }}) as top_negative_driver_points_lost,
         today.is_overridden,
-        today.config_version
+        today.config_version,
+        renewals.renewal_date,
+        renewals.renewal_date_source,
+        {{ days_between(as_of_date(), 'renewals.renewal_date') }} as days_to_renewal,
+        cast(case when today.band = 'churn_risk' then accounts.arr_amount else 0 end as decimal(28, 6)) as arr_at_risk,
+        accounts.parent_account_id,
+        parent_rollups.rolled_up_band as parent_rolled_up_band
 
     from today
     inner join accounts
@@ -128,6 +166,12 @@ final as (
     left join ranked_drivers
         on today.account_id = ranked_drivers.account_id
         and ranked_drivers.driver_rank = 1
+    left join renewals
+        on today.account_id = renewals.account_id
+    left join hierarchy
+        on today.account_id = hierarchy.account_id
+    left join rollups as parent_rollups
+        on hierarchy.kept_parent_account_id = parent_rollups.account_id
 
 )
 

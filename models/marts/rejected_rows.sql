@@ -3,7 +3,9 @@
     severity `rejected` (left out of staging, with the first failing check) or
     `repaired` (kept in staging with the documented repair; one row per
     repair). Reasons and repairs are defined in models/staging/*/base/*_checked.sql
-    and listed in DECISIONLOG.md ("Quarantine").
+    and listed in DECISIONLOG.md ("Quarantine"); the account hierarchy's
+    parent links set aside before roll-ups (parent_cycle, hierarchy_too_deep:
+    int_account_hierarchy_checked) are listed as repairs of raw.accounts.
 -#}
 {%- set ts = dbt.type_string() -%}
 {%- set repairs = {
@@ -71,8 +73,26 @@ problems as (
             from {{ ref(t.checked) }}
             where rejection_reason is null and {{ flag }}
         {%- endfor %}
-        {% if not loop.last %}union all{% endif %}
+        union all
     {% endfor %}
+
+    -- the account hierarchy's parent links set aside before roll-ups (int_account_hierarchy_checked):
+    -- the row was accepted, so the record shows the hierarchy columns it was set aside for
+    -- (unknown parents are listed above by staging, as unknown_parent)
+    select
+        '{{ raw }}.accounts' as source_table,
+        hierarchy.account_id as source_key,
+        'repaired' as severity,
+        hierarchy.hierarchy_problem as reason,
+        hierarchy.hierarchy_detail as detail,
+        '{"account_id": "' || hierarchy.account_id || '", "parent_account_id": "'
+        || hierarchy.parent_account_id || '"}' as raw_record,
+        checked_accounts.loaded_at
+    from {{ ref('int_account_hierarchy_checked') }} as hierarchy
+    left join {{ ref('base_crm__accounts_checked') }} as checked_accounts
+        on hierarchy.account_id = checked_accounts.account_id
+        and checked_accounts.rejection_reason is null
+    where hierarchy.hierarchy_problem in ('parent_cycle', 'hierarchy_too_deep')
 
 ),
 

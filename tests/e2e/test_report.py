@@ -31,7 +31,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
 ALL_PANELS = {"bands_over_time", "score_distribution", "at_risk", "criterion_contributions",
               "churn_by_band", "calibration", "lead_time", "seasonal_indices", "data_quality",
-              "missing_sources"}
+              "missing_sources", "score_waterfall", "rollup"}
 BACKTEST_PANELS = {"churn_by_band", "calibration", "lead_time"}
 
 

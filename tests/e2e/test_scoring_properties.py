@@ -99,6 +99,7 @@ MART_KEYS = {
     "marts.health_score_daily": "account_id, score_date",
     "marts.health_alerts": "alert_id",
     "marts.critical_cases": "review_rank",
+    "marts.health_score_changes": "account_id, window_days, criterion",
 }
 
 
@@ -132,6 +133,14 @@ def test_incremental_run_equals_full_refresh(small_copy: Warehouse, tmp_path) ->
     incremental_rows = small_copy.query(sql, [window_start])
     full_rows = full.query(sql, [window_start])
     assert incremental_rows == full_rows
+    # the criterion history is stored with the score history, by the same runs
+    criteria_sql = (
+        "select * from marts.health_score_criteria_daily where score_date >= ? "
+        "order by account_id, score_date, criterion"
+    )
+    assert small_copy.query(criteria_sql, [window_start]) == full.query(
+        criteria_sql, [window_start]
+    )
     assert small_copy.scalar(
         "select count(*) from marts.health_score_daily where score_date = ?", [next_day]
     ) > 0

@@ -26,6 +26,7 @@ SAVED_QUERIES = [
     "churn_risk_entries",
     "alerts_by_type",
     "rejected_rows_by_table",
+    "score_change_by_criterion",
 ]
 
 
@@ -185,3 +186,21 @@ def test_alerts_and_rejected_rows_tiles_match_the_marts(semantic: dict) -> None:
     assert rejected == {
         ("raw.tickets", "unknown_account"): 5, ("raw.survey_responses", "score_out_of_range"): 4
     }
+
+
+def test_score_change_tile_equals_sql_on_health_score_changes(semantic: dict) -> None:
+    warehouse: Warehouse = semantic["warehouse"]
+    expected = {
+        criterion: round(float(points), 4)
+        for criterion, points in warehouse.query(
+            "select criterion, sum(points_change) from marts.health_score_changes "
+            "where window_days = 30 group by 1"
+        )
+        if points is not None
+    }
+    got = {
+        row["score_change__criterion"]: round(float(row["score_points_change"]), 4)
+        for row in semantic["rows"]["score_change_by_criterion"]
+        if row["score_points_change"] not in ("", None)
+    }
+    assert got == expected and expected

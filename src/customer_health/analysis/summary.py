@@ -151,6 +151,7 @@ def render(db_path: Path) -> str:
             f"Alerts today: {n_alerts[0]} on {n_alerts[1]} accounts (marts.health_alerts); "
             f"critical cases to review: {n_cases} (marts.critical_cases)."
         )
+        parts.extend(issue25_lines(con))
         if _exists(con, "marts", "health_score_daily"):
             parts.append(fitness_block(con))
         return "\n\n".join(parts)
@@ -252,3 +253,45 @@ def fitness_block(con: duckdb.DuckDBPyConnection) -> str:
             + _table(bands, ["band", "account-evaluations", "churned", "churn rate %"])
         )
     return "\n".join(lines)
+
+
+def issue25_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Renewals, the largest score falls in words and the account groups (each when built)."""
+    lines: list[str] = []
+    if _exists(con, "marts", "health_alerts"):
+        due, arr = con.execute(
+            "select count(*), sum(arr_at_risk) from marts.health_alerts "
+            "where alert_type = 'renewal_at_risk'"
+        ).fetchone()
+        lines.append(
+            f"Renewals first: {due} churn-risk accounts renew within var "
+            f"renewal_alert_window_days (alert renewal_at_risk; ARR at risk "
+            f"{float(arr or 0):,.0f}); critical cases are ordered by ARR at risk, then days to "
+            "renewal (marts.critical_cases.review_rank)."
+        )
+    if _exists(con, "marts", "health_score_changes"):
+        falls = con.execute(
+            """
+            select account_id, change_explained
+            from marts.health_score_changes
+            where window_days = 30 and is_comparable and score_change < 0
+            group by 1, 2, score_change
+            order by score_change, account_id
+            limit 5
+            """
+        ).fetchall()
+        if falls:
+            lines.append(
+                "Largest falls over 30 days, by criterion (marts.health_score_changes)\n"
+                + _table(falls, ["account", "change"])
+            )
+    if _exists(con, "marts", "health_score_rollup"):
+        groups, risky = con.execute(
+            "select count(*), count(case when rolled_up_band = 'churn_risk' then 1 end) "
+            "from marts.health_score_rollup"
+        ).fetchone()
+        lines.append(
+            f"Account groups: {groups} parent accounts rolled up, {risky} of them in churn_risk "
+            "(marts.health_score_rollup)."
+        )
+    return lines

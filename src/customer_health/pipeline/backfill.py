@@ -44,9 +44,14 @@ HISTORY_RELATION = "marts.health_score_daily"
 CONFIG_RELATION = "intermediate.int_health_config_validated"
 # the score models: from the dates a run scores up to the daily mart, and the backtest's
 # store of criterion scores on its evaluation grid (health_criteria_diagnostics reads it),
-# which would otherwise never hold a backfilled date
+# which would otherwise never hold a backfilled date; the criterion history
+# (health_score_criteria_daily, health_score_evidence_daily: the chunk's last date) beside it
+HISTORY_MODELS = [
+    "health_score_daily", "health_score_criteria_daily", "health_score_evidence_daily",
+]
 SCORE_MODELS = [
-    "int_score_dates_listed+,+health_score_daily", "int_backtest_criterion_scores_stored",
+    *(f"int_score_dates_listed+,+{model}" for model in HISTORY_MODELS),
+    "int_backtest_criterion_scores_stored",
 ]
 DEFAULT_CHUNK_DAYS = 31
 START_ENV = "HEALTH_SCORE_HISTORY_START"
@@ -139,7 +144,8 @@ def chunk_args(root: Path, db_path: Path, upstream: bool) -> list[str]:
     """
     if upstream:
         return build_args(skip_seeds=_seeds_to_skip(root, db_path), cautious=True,
-                          select=["+health_score_daily", "+int_backtest_criterion_scores_stored"])
+                          select=[*(f"+{model}" for model in HISTORY_MODELS),
+                                  "+int_backtest_criterion_scores_stored"])
     return build_args(select=SCORE_MODELS, cautious=True)
 
 

@@ -23,7 +23,8 @@ framed as (
         {{ try_cast_as(to_utc_timestamp('source.created_at'), dbt.type_timestamp()) }} as created_at,
         {{ try_cast_as(to_utc_timestamp('source.churned_at'), dbt.type_timestamp()) }} as churned_at,
         {{ try_cast_as('source.is_internal', 'boolean') }} as is_internal,
-        {{ try_cast_as('source.arr', dbt.type_numeric()) }} as arr_amount
+        {{ try_cast_as('source.arr', dbt.type_numeric()) }} as arr_amount,
+        {{ try_cast_as(try_cast_as(optional_column(relation, 'source', 'renewal_date', dbt.type_string()), dbt.type_timestamp()), 'date') }} as renewal_date
     from source
 
 ),
@@ -38,7 +39,7 @@ ranked as (
 
     {{ duplicate_ranked('framed', 'account_id', [
         'account_id', 'account_name', 'segment', 'parent_account_id', 'created_at',
-        'churned_at', 'is_internal', 'arr_amount'
+        'churned_at', 'is_internal', 'arr_amount', 'renewal_date'
     ]) }}
 
 ),
@@ -77,6 +78,7 @@ flagged as (
         checked.arr_amount,
         checked.parent_account_id,
         checked.churned_at,
+        checked.renewal_date,
         -- repairs (applied in stg_crm__accounts, listed in marts.rejected_rows)
         checked.parent_account_id is not null and parents.account_id is null as is_unknown_parent,
         checked.churned_at > {{ run_started_timestamp() }} as is_future_churn,
@@ -107,6 +109,7 @@ final as (
         arr_amount,
         parent_account_id,
         churned_at,
+        renewal_date,
         is_unknown_parent,
         is_future_churn,
         is_churn_before_creation,

@@ -80,7 +80,7 @@ def render_html(panels: list[Panel], facts: dict[str, Any], db_path: Path) -> st
 
     body = []
     for panel in panels:
-        wide = " wide" if panel.key in {"at_risk", "bands_over_time"} else ""
+        wide = " wide" if panel.key in {"at_risk", "bands_over_time", "score_waterfall"} else ""
         head = (f'<h2>{html.escape(panel.title)}</h2>'
                 f'<p class="caption">{html.escape(panel.caption)}</p>')
         if panel.figure is None:

@@ -342,10 +342,91 @@ def panel_missing_sources(m: Marts) -> Panel:
     return panel
 
 
-# in page order: the grid holds two panels a row, the band history and the at-risk list
-# take a whole row each
+def panel_score_waterfall(m: Marts) -> Panel:
+    """Why the score moved over 30 days, criterion by criterion, for the most at-risk accounts
+    (marts.health_score_changes)."""
+    import plotly.graph_objects as go
+
+    panel = Panel("score_waterfall", "Why the score moved (30 days)",
+                  "Score 30 days ago, each criterion's change in points (after weight "
+                  "redistribution; rounding and an overall override close the sum) and the score "
+                  "today, for the five lowest-scored external accounts with a 30-day comparison "
+                  "(marts.health_score_changes).")
+    if reason := m.missing("marts.health_score_changes", "marts.health_score"):
+        panel.unavailable = reason
+        return panel
+    data = m.df("""
+        with accounts as (
+            select s.account_id, s.account_name, s.health_score
+            from marts.health_score as s
+            inner join marts.health_score_changes as c
+                on s.account_id = c.account_id and c.window_days = 30 and c.is_comparable
+            where not s.is_internal
+            group by 1, 2, 3
+            order by s.health_score, s.account_id
+            limit 5
+        )
+        select a.account_name, a.health_score, c.criterion, c.score_then, c.score_now,
+            cast(c.points_change as double) as points_change
+        from accounts as a
+        inner join marts.health_score_changes as c
+            on a.account_id = c.account_id and c.window_days = 30
+        where c.points_change <> 0
+        order by a.health_score, a.account_name, abs(c.points_change) desc, c.criterion
+    """)
+    if data.empty:
+        panel.unavailable = "no external account has a score today and 30 days ago"
+        return panel
+    fig = _figure(yaxis_title="points", showlegend=False, height=480)
+    for name, rows in data.groupby("account_name", sort=False):
+        then, now = int(rows["score_then"].iloc[0]), int(rows["score_now"].iloc[0])
+        labels = ["30 days ago", *rows["criterion"], "today"]
+        fig.add_trace(go.Waterfall(
+            x=[[name] * len(labels), labels], y=[then, *rows["points_change"], now],
+            measure=["absolute", *(["relative"] * len(rows)), "total"],
+            name=name,
+        ))
+    fig.update_xaxes(type="multicategory")
+    panel.figure = fig
+    return panel
+
+
+def panel_rollup(m: Marts) -> Panel:
+    """Parent accounts' rolled-up score (marts.health_score_rollup)."""
+    import plotly.graph_objects as go
+
+    panel = Panel("rollup", "Account groups",
+                  "Parent accounts: the group's rolled-up score and band, the descendants "
+                  "scored, in insufficient_data and in churn_risk, the worst descendant "
+                  "(marts.health_score_rollup).")
+    if reason := m.missing("marts.health_score_rollup"):
+        panel.unavailable = reason
+        return panel
+    data = m.df("""
+        select account_id, rollup_method, rolled_up_score, rolled_up_band, descendants_scored,
+            descendants_insufficient_data, descendants_churn_risk, worst_descendant_id,
+            worst_descendant_score
+        from marts.health_score_rollup
+        order by rolled_up_score nulls first, account_id
+        limit 20
+    """)
+    headers = ["parent", "method", "score", "band", "scored", "insufficient", "churn risk",
+               "worst descendant", "its score"]
+    cells = [data[c].astype(object).where(data[c].notna(), "").tolist() for c in data.columns]
+    fig = _figure(height=70 + 31 * len(data))
+    fig.add_trace(go.Table(
+        header=dict(values=headers, fill_color="#eeeeee", align="left"),
+        cells=dict(values=cells, align="left", height=30),
+    ))
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+    panel.figure = fig
+    return panel
+
+
+# in page order: the grid holds two panels a row, the band history, the at-risk list and the
+# score waterfall take a whole row each
 PANELS = (panel_bands_over_time, panel_score_distribution, panel_contributions, panel_at_risk,
-          panel_churn_by_band, panel_calibration, panel_lead_time, panel_seasonality,
-          panel_data_quality, panel_missing_sources)
+          panel_score_waterfall, panel_rollup, panel_churn_by_band, panel_calibration,
+          panel_lead_time, panel_seasonality, panel_data_quality, panel_missing_sources)
 
 
