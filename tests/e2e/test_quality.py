@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from customer_health.quality import command, render
 from customer_health.quality import validation as quality
 
 from conftest import Warehouse
@@ -102,7 +103,7 @@ def test_marts_suite_passes_on_built_warehouse(small_built: Warehouse, tmp_path:
         + ["insufficient_data"]
     )
 
-    md = quality.write_report(report, tmp_path / "reports")
+    md = render.write_report(report, tmp_path / "reports")
     assert md == tmp_path / "reports" / "marts.md"
     text = md.read_text()
     assert "marts — PASSED" in text and "## marts.health_score_daily" in text
@@ -148,7 +149,7 @@ def test_out_of_range_health_score_fails_marts(
     assert outcome.unexpected_count == 1 and outcome.unexpected_sample == [150]
 
     out = tmp_path / "gx"
-    assert quality.main(["--stage", "marts", "--db", str(copy.db), "--out", str(out)]) == 1
+    assert command.main(["--stage", "marts", "--db", str(copy.db), "--out", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "FAIL  marts.health_score" in printed
     assert "column_values_to_be_between [health_score]" in printed
@@ -193,7 +194,7 @@ def test_bad_raw_rows_are_reported_even_within_mostly(
     assert nps.status == status.status == "WARN"
     assert {id(o) for o in report.warnings()} == {id(nps), id(status)}
 
-    md = quality.write_report(report, tmp_path / "gx").read_text()
+    md = render.write_report(report, tmp_path / "gx").read_text()
     assert "| WARN | column_values_to_be_in_set (mostly 0.99) | status | 1 (" in md
     assert 'e.g. "lost"' in md
     assert 'where survey_type == "nps") | score | 1 (' in md
@@ -215,7 +216,7 @@ def test_many_bad_rows_fail_raw(small_built: Warehouse, tmp_path: Path) -> None:
     assert outcome.unexpected_sample == [-5]
     assert not report.success
     assert (
-        quality.main(["--stage", "raw", "--db", str(copy.db), "--out", str(tmp_path / "gx")]) == 1
+        command.main(["--stage", "raw", "--db", str(copy.db), "--out", str(tmp_path / "gx")]) == 1
     )
 
 
@@ -246,7 +247,7 @@ def test_missing_table_and_column_are_failures_not_exceptions(
     priority = _outcome(report, "raw.tickets", "expect_column_values_to_be_in_set", "priority")
     assert not priority.success and "priority" in priority.details["error"]
 
-    md = quality.write_report(report, tmp_path / "gx").read_text()
+    md = render.write_report(report, tmp_path / "gx").read_text()
     assert "## raw.contacts — FAIL, 0 rows" in md
     assert "missing: priority" in md
 
@@ -271,7 +272,7 @@ def test_sampling_is_deterministic_and_reported(small_built: Warehouse, tmp_path
     assert strip == [
         (o.table, o.expectation_type, o.column, o.element_count) for o in second.results
     ]
-    text = quality.write_report(first, tmp_path / "gx").read_text()
+    text = render.write_report(first, tmp_path / "gx").read_text()
     assert "**Sampled**" in text and "(sample of " in text
 
 
@@ -279,7 +280,7 @@ def test_cli_returns_zero_on_success(
     small_built: Warehouse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "gx"
-    assert quality.main(["--stage", "marts", "--db", str(small_built.db), "--out", str(out)]) == 0
+    assert command.main(["--stage", "marts", "--db", str(small_built.db), "--out", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 5 + 2  # one line per table, verdict, report path
     assert all(line.startswith("PASS  marts.") for line in printed[:5])
@@ -293,7 +294,7 @@ def test_missing_warehouse_is_a_usage_error(
     with pytest.raises(FileNotFoundError):
         quality.validate(tmp_path / "nope.duckdb", "raw")
     with pytest.raises(SystemExit) as exited:  # argparse's --db check: one line, exit 2
-        quality.main(["--stage", "raw", "--db", str(tmp_path / "nope.duckdb")])
+        command.main(["--stage", "raw", "--db", str(tmp_path / "nope.duckdb")])
     assert exited.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "nope.duckdb" in err and "does not exist" in err and len(err.splitlines()) == 1
