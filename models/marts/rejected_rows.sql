@@ -74,6 +74,19 @@ problems as (
         {%- endfor %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+    {%- for model in adapter_set_aside_models() %}
+        -- vendor rows a source adapter leaves out by rule (docs/sources.md)
+        union all
+        select
+            source_table,
+            source_key,
+            'rejected' as severity,
+            reason,
+            detail,
+            raw_record,
+            loaded_at
+        from {{ ref(model) }}
+    {%- endfor %}
 
 ),
 

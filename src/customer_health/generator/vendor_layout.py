@@ -1,0 +1,149 @@
+"""The demo portfolio in the layouts vendors' loaders land (``generate --layout fivetran``).
+
+:func:`write_vendor_layout` takes a warehouse the generator wrote in the raw contract's layout
+(schema ``raw``) and moves the domains a vendor carries into that vendor's tables, as its loader
+lands them, so the source adapters (models/staging/adapters, docs/sources.md) read them:
+
+* helpdesk -> Zendesk Support as Fivetran lands it (schema ``zendesk``): ``organization`` and
+  ``organization_domain_name`` (one organisation per account, its domain), ``user`` (every
+  contact as an end user of its account's organisation, and one agent), ``ticket``,
+  ``ticket_tag`` (the category as a tag or the ticket type), ``ticket_comment`` (the requester's
+  first comment and the agent's first public reply), ``ticket_field_history`` (the status
+  changes: new, the reopen cycles, solved, closed) and ``satisfaction_rating`` (CSAT answers as
+  good, a score of 4 or 5, or bad).
+
+What Zendesk cannot carry is changed in the raw layout too, by :func:`align_raw_layout`, so
+both layouts describe the same portfolio: CSAT answers become like/dislike answers (Zendesk's
+ratings are good or bad) and tickets lose their handling time (Zendesk keeps none). The raw
+accounts gain the optional ``domain`` column both layouts match organisations by.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+
+LAYOUTS = ("raw", "fivetran")
+AGENT_ID = "zd_agent_1"
+
+
+def account_domain(account_id_sql: str) -> str:
+    """SQL for the demo's web domain of an account id (e.g. acc-000012.example)."""
+    return f"replace({account_id_sql}, '_', '-') || '.example'"
+
+
+def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Change the raw layout as the vendor layout must (see the module docstring)."""
+    columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'raw' and table_name = 'accounts'").fetchall()}
+    if "domain" not in columns:
+        con.execute("alter table raw.accounts add column domain varchar")
+    con.execute(f"update raw.accounts set domain = {account_domain('account_id')}")
+    con.execute(
+        "update raw.survey_responses set survey_type = 'like', "
+        "score = case when score >= 4 then 1 else 0 end "
+        "where survey_type = 'csat' and ticket_id is not null")
+    con.execute("update raw.tickets set handle_minutes = null")
+
+
+def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the helpdesk tables (raw.tickets, contacts, CSAT answers) into schema zendesk."""
+    con.execute("create schema if not exists zendesk")
+    org = "'zd_org_' || {0}"
+    statements = [
+        f"""create or replace table zendesk.organization as
+            select {org.format('account_id')} as id, account_name as name, created_at,
+                   created_at as updated_at, _loaded_at as _fivetran_synced,
+                   false as _fivetran_deleted
+            from raw.accounts""",
+        f"""create or replace table zendesk.organization_domain_name as
+            select {org.format('account_id')} as organization_id, 0 as index,
+                   {account_domain('account_id')} as domain_name,
+                   _loaded_at as _fivetran_synced
+            from raw.accounts""",
+        f"""create or replace table zendesk.user as
+            select contact_id as id, 'end-user' as role, {org.format('account_id')} as organization_id,
+                   email, contact_id as name, created_at, true as active,
+                   _loaded_at as _fivetran_synced, false as _fivetran_deleted
+            from raw.contacts
+            union all
+            select '{AGENT_ID}', 'agent', null, 'agent@ourcompany.example', 'Agent',
+                   timestamp '2000-01-01', true, timestamp '2000-01-01', false""",
+        f"""create or replace table zendesk.ticket as
+            select ticket_id as id, {org.format('account_id')} as organization_id, requester_id,
+                   '{AGENT_ID}' as assignee_id, created_at, coalesce(solved_at, created_at) as updated_at,
+                   status, priority,
+                   case category when 'question' then 'question' when 'bug' then 'problem'
+                                 when 'complaint' then 'incident' else 'task' end as type,
+                   'Ticket ' || ticket_id as subject, channel as via_channel,
+                   _loaded_at as _fivetran_synced, false as _fivetran_deleted
+            from raw.tickets""",
+        """create or replace table zendesk.ticket_tag as
+            select ticket_id, category as tag, _loaded_at as _fivetran_synced
+            from raw.tickets where category in ('bug', 'complaint', 'feature_request')""",
+        f"""create or replace table zendesk.ticket_comment as
+            select 'c1_' || ticket_id as id, ticket_id, requester_id as user_id, created_at as created,
+                   true as public, 'Request' as body, _loaded_at as _fivetran_synced
+            from raw.tickets where requester_id is not null
+            union all
+            select 'c2_' || ticket_id, ticket_id, '{AGENT_ID}', first_response_at, true, 'Reply',
+                   _loaded_at
+            from raw.tickets where first_response_at is not null""",
+        # status changes: new, `reopen_count` cycles of solved then open (a second apart,
+        # right after creation), solved at solved_at, closed a second later
+        """create or replace table zendesk.ticket_field_history as
+            select ticket_id, 'status' as field_name, 'new' as value, created_at as updated,
+                   requester_id as user_id, _loaded_at as _fivetran_synced
+            from raw.tickets
+            union all
+            select ticket_id, 'status', case when k % 2 = 1 then 'solved' else 'open' end,
+                   created_at + to_seconds(k), null, _loaded_at
+            from raw.tickets, range(1, 2 * coalesce(reopen_count, 0) + 1) as cycles(k)
+            union all
+            select ticket_id, 'status', 'solved', solved_at, null, _loaded_at
+            from raw.tickets where solved_at is not null
+            union all
+            select ticket_id, 'status', 'closed', solved_at + interval 1 second, null, _loaded_at
+            from raw.tickets where status = 'closed' and solved_at is not null
+            union all
+            select ticket_id, 'status', status, created_at + to_seconds(2 * coalesce(reopen_count, 0) + 1),
+                   null, _loaded_at
+            from raw.tickets where status not in ('solved', 'closed', 'new')""",
+        """create or replace table zendesk.satisfaction_rating as
+            select response_id as id, ticket_id, contact_id as requester_id,
+                   '{agent}' as assignee_id,
+                   case when score = 1 then 'good' else 'bad' end as score, comment,
+                   responded_at as created_at, responded_at as updated_at,
+                   _loaded_at as _fivetran_synced
+            from raw.survey_responses
+            where survey_type = 'like' and ticket_id is not null""".replace("{agent}", AGENT_ID),
+        "delete from raw.survey_responses where survey_type = 'like' and ticket_id is not null",
+        "delete from raw.contacts",
+        "drop table raw.tickets",
+    ]
+    for statement in statements:
+        con.execute(statement)
+
+
+def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran") -> None:
+    """Rewrite the generated warehouse at db_path in a layout (see the module docstring).
+
+    ``raw`` only aligns the raw layout (what the vendors cannot carry); ``fivetran`` also moves
+    the helpdesk into Zendesk's tables. Run it once, right after write_warehouse.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    con = duckdb.connect(os.fspath(db_path))
+    try:
+        align_raw_layout(con)
+        if layout == "fivetran":
+            write_zendesk(con)
+    finally:
+        con.close()
+
+
+def layout_vars(layout: str) -> dict[str, str]:
+    """The dbt vars a build of a layout needs."""
+    return {"customer_health_helpdesk_source": "zendesk"} if layout == "fivetran" else {}
