@@ -21,7 +21,7 @@ accounts as (
     select
         {{ as_key('accounts.account_id') }} as account_id,
         {{ normalised_domain(column_or_null(accounts_relation, 'accounts', 'domain', ts)) }} as domain
-    from {{ raw_table(accounts_relation) }} as accounts
+    from {{ accounts_relation }} as accounts
 
 ),
 

@@ -230,7 +230,7 @@ final as (
             when requester_domain_account_id is not null then requester_domain_match_detail
             else 'zendesk ticket ' || ticket_id || ' reached no account: '
                 || coalesce(organization_match_detail, 'no organization') || '; requester '
-                || coalesce(requester_organization_match_detail, requester_domain_match_detail, coalesce(requester_id, '(none)') || ' unknown')
+                || coalesce(requester_organization_match_detail, requester_domain_match_detail, coalesce(requester_id, '(none)') || ': no organisation or e-mail domain')
         end as _account_match
     from attributed
 
