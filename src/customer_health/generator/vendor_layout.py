@@ -64,7 +64,7 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
                    _loaded_at as _fivetran_synced
             from raw.accounts""",
         f"""create or replace table zendesk.user as
-            select contact_id as id, 'end-user' as role, {org.format('account_id')} as organization_id,
+            select 'zd_' || contact_id as id, 'end-user' as role, {org.format('account_id')} as organization_id,
                    email, contact_id as name, created_at, true as active,
                    _loaded_at as _fivetran_synced, false as _fivetran_deleted
             from raw.contacts
@@ -72,7 +72,8 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
             select '{AGENT_ID}', 'agent', null, 'agent@ourcompany.example', 'Agent',
                    timestamp '2000-01-01', true, timestamp '2000-01-01', false""",
         f"""create or replace table zendesk.ticket as
-            select ticket_id as id, {org.format('account_id')} as organization_id, requester_id,
+            select ticket_id as id, {org.format('account_id')} as organization_id,
+                   'zd_' || requester_id as requester_id,
                    '{AGENT_ID}' as assignee_id, created_at, coalesce(solved_at, created_at) as updated_at,
                    status, priority,
                    case category when 'question' then 'question' when 'bug' then 'problem'
@@ -84,7 +85,7 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
             select ticket_id, category as tag, _loaded_at as _fivetran_synced
             from raw.tickets where category in ('bug', 'complaint', 'feature_request')""",
         f"""create or replace table zendesk.ticket_comment as
-            select 'c1_' || ticket_id as id, ticket_id, requester_id as user_id, created_at as created,
+            select 'c1_' || ticket_id as id, ticket_id, 'zd_' || requester_id as user_id, created_at as created,
                    true as public, 'Request' as body, _loaded_at as _fivetran_synced
             from raw.tickets where requester_id is not null
             union all
@@ -95,7 +96,7 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
         # right after creation), solved at solved_at, closed a second later
         """create or replace table zendesk.ticket_field_history as
             select ticket_id, 'status' as field_name, 'new' as value, created_at as updated,
-                   requester_id as user_id, _loaded_at as _fivetran_synced
+                   'zd_' || requester_id as user_id, _loaded_at as _fivetran_synced
             from raw.tickets
             union all
             select ticket_id, 'status', case when k % 2 = 1 then 'solved' else 'open' end,
@@ -112,7 +113,7 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
                    null, _loaded_at
             from raw.tickets where status not in ('solved', 'closed', 'new')""",
         """create or replace table zendesk.satisfaction_rating as
-            select response_id as id, ticket_id, contact_id as requester_id,
+            select response_id as id, ticket_id, 'zd_' || contact_id as requester_id,
                    '{agent}' as assignee_id,
                    case when score = 1 then 'good' else 'bad' end as score, comment,
                    responded_at as created_at, responded_at as updated_at,
@@ -120,8 +121,58 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
             from raw.survey_responses
             where survey_type = 'like' and ticket_id is not null""".replace("{agent}", AGENT_ID),
         "delete from raw.survey_responses where survey_type = 'like' and ticket_id is not null",
-        "delete from raw.contacts",
         "drop table raw.tickets",
+    ]
+    for statement in statements:
+        con.execute(statement)
+
+
+def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the CRM (raw.accounts, contacts) and the touchpoints HubSpot carries into schema hubspot.
+
+    Companies carry the package's fields in custom properties (property_customer_segment,
+    property_churned_at, property_is_internal, property_arr); meetings become engagements of
+    their company and contact, e-mail opens and clicks of a contact with an address (and no other
+    account) become marketing e-mail events. The other touchpoints stay in raw.touchpoints.
+    """
+    con.execute("create schema if not exists hubspot")
+    movable_email = """
+        from raw.touchpoints t left join raw.contacts c on c.contact_id = t.contact_id
+        where t.touchpoint_type in ('email_open', 'email_click') and c.email is not null
+          and (t.account_id is null or t.account_id = c.account_id)"""
+    statements = [
+        """create or replace table hubspot.company as
+            select account_id as id, false as is_deleted, account_name as property_name,
+                   domain as property_domain, created_at as property_createdate,
+                   created_at as property_hs_date_entered_customer,
+                   parent_account_id as property_hs_parent_company_id,
+                   segment as property_customer_segment, churned_at as property_churned_at,
+                   is_internal as property_is_internal, arr as property_arr,
+                   _loaded_at as _fivetran_synced, false as _fivetran_deleted
+            from raw.accounts""",
+        """create or replace table hubspot.contact as
+            select contact_id as id, email as property_email, account_id as property_associatedcompanyid,
+                   created_at as property_createdate, _loaded_at as _fivetran_synced,
+                   false as _fivetran_deleted
+            from raw.contacts""",
+        """create or replace table hubspot.engagement as
+            select touchpoint_id as id, 'MEETING' as type, occurred_at as timestamp,
+                   occurred_at as created_at, true as active, _loaded_at as _fivetran_synced
+            from raw.touchpoints where touchpoint_type = 'meeting'""",
+        """create or replace table hubspot.engagement_company as
+            select touchpoint_id as engagement_id, account_id as company_id, _loaded_at as _fivetran_synced
+            from raw.touchpoints where touchpoint_type = 'meeting' and account_id is not null""",
+        """create or replace table hubspot.engagement_contact as
+            select touchpoint_id as engagement_id, contact_id, _loaded_at as _fivetran_synced
+            from raw.touchpoints where touchpoint_type = 'meeting' and contact_id is not null""",
+        f"""create or replace table hubspot.email_event as
+            select t.touchpoint_id as id, upper(replace(t.touchpoint_type, 'email_', '')) as type,
+                   c.email as recipient, t.occurred_at as created, 1 as email_campaign_id,
+                   t._loaded_at as _fivetran_synced
+            {movable_email}""",
+        f"""delete from raw.touchpoints where touchpoint_id in (select t.touchpoint_id {movable_email})
+            or touchpoint_type = 'meeting'""",
+        "drop table raw.accounts",
     ]
     for statement in statements:
         con.execute(statement)
@@ -140,10 +191,14 @@ def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran
         align_raw_layout(con)
         if layout == "fivetran":
             write_zendesk(con)
+            write_hubspot(con)
+            con.execute("delete from raw.contacts")
     finally:
         con.close()
 
 
 def layout_vars(layout: str) -> dict[str, str]:
     """The dbt vars a build of a layout needs."""
-    return {"customer_health_helpdesk_source": "zendesk"} if layout == "fivetran" else {}
+    if layout != "fivetran":
+        return {}
+    return {"customer_health_helpdesk_source": "zendesk", "customer_health_crm_source": "hubspot"}
