@@ -46,6 +46,13 @@ def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
         "score = case when score >= 4 then 1 else 0 end "
         "where survey_type = 'csat' and ticket_id is not null")
     con.execute("update raw.tickets set handle_minutes = null")
+    # Stripe: a renewal changes nothing (0); a cancellation takes the whole MRR away
+    con.execute("update raw.subscription_events set mrr_delta = 0 where event_type = 'renewal'")
+    con.execute("""
+        update raw.subscription_events e set mrr_delta = -l.level
+        from (select account_id, sum(coalesce(mrr_delta, 0)) as level from raw.subscription_events
+              where event_type in ('new', 'expansion', 'contraction') group by 1) l
+        where e.account_id = l.account_id and e.event_type = 'cancellation'""")
 
 
 def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
@@ -178,6 +185,76 @@ def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
+    """Move raw.subscription_events into Stripe's tables (schema stripe).
+
+    One customer (e-mail at the account's domain) and one yearly subscription per account: the
+    new event is its creating invoice, an expansion or contraction a subscription_update invoice
+    of two proration lines (the unused old price negative, the new price positive, pro-rated
+    amounts), a renewal a subscription_cycle invoice at the current price, a cancellation the
+    subscription's current version, canceled at the event's time. Each invoice's line has a price
+    of its own whose yearly unit_amount is twelve times the MRR after the event.
+    """
+    con.execute("create schema if not exists stripe")
+    con.execute("""create or replace temp table stripe_events as
+        select e.*, 'cus_' || e.account_id as customer_id, 'sub_' || e.account_id as subscription_id,
+               sum(case when e.event_type in ('new', 'expansion', 'contraction')
+                        then coalesce(e.mrr_delta, 0) else 0 end)
+                   over (partition by e.account_id order by e.occurred_at, e.subscription_event_id)
+                   as level_after,
+               lag(e.subscription_event_id) over (
+                   partition by e.account_id order by e.occurred_at, e.subscription_event_id)
+                   as previous_event_id
+        from raw.subscription_events e""")
+    statements = [
+        f"""create or replace table stripe.customer as
+            select 'cus_' || account_id as id, 'billing@' || {account_domain('account_id')} as email,
+                   created_at as created, false as is_deleted, _loaded_at as _fivetran_synced
+            from raw.accounts""",
+        """create or replace table stripe.price as
+            select 'price_' || subscription_event_id as id,
+                   cast(round(level_after * 1200) as bigint) as unit_amount,
+                   'year' as recurring_interval, 1 as recurring_interval_count,
+                   _loaded_at as _fivetran_synced
+            from stripe_events where event_type <> 'cancellation'""",
+        """create or replace table stripe.invoice as
+            select 'in_' || subscription_event_id as id, customer_id, subscription_id, 'paid' as status,
+                   case event_type when 'new' then 'subscription_create'
+                                   when 'renewal' then 'subscription_cycle'
+                                   else 'subscription_update' end as billing_reason,
+                   occurred_at as created, _loaded_at as _fivetran_synced
+            from stripe_events where event_type <> 'cancellation'""",
+        """create or replace table stripe.invoice_line_item as
+            select 'il_' || subscription_event_id as id, 'in_' || subscription_event_id as invoice_id,
+                   subscription_id, 'price_' || subscription_event_id as price_id, 1 as quantity,
+                   cast(round(level_after * 1200) as bigint) as amount,
+                   event_type in ('expansion', 'contraction') as proration, 'subscription' as type,
+                   occurred_at as period_start, occurred_at + interval 1 year as period_end,
+                   _loaded_at as _fivetran_synced
+            from stripe_events where event_type <> 'cancellation'
+            union all
+            select 'il_old_' || subscription_event_id, 'in_' || subscription_event_id, subscription_id,
+                   'price_' || previous_event_id, 1, -cast(round((level_after - coalesce(mrr_delta, 0)) * 600) as bigint),
+                   true, 'subscription', occurred_at, occurred_at + interval 1 year, _loaded_at
+            from stripe_events where event_type in ('expansion', 'contraction')""",
+        """create or replace table stripe.subscription_history as
+            select s.subscription_id as id, s.customer_id,
+                   case when c.subscription_event_id is not null then 'canceled' else 'active' end as status,
+                   s.started_at as created, s.started_at as start_date,
+                   c.occurred_at as canceled_at, c.occurred_at as ended_at,
+                   true as _fivetran_active, s.started_at as _fivetran_start,
+                   s.loaded_at as _fivetran_synced
+            from (select account_id, any_value(subscription_id) as subscription_id,
+                         any_value(customer_id) as customer_id, min(occurred_at) as started_at,
+                         max(_loaded_at) as loaded_at
+                  from stripe_events group by 1) s
+            left join stripe_events c on c.account_id = s.account_id and c.event_type = 'cancellation'""",
+        "delete from raw.subscription_events",
+    ]
+    for statement in statements:
+        con.execute(statement)
+
+
 def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran") -> None:
     """Rewrite the generated warehouse at db_path in a layout (see the module docstring).
 
@@ -191,6 +268,7 @@ def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran
         align_raw_layout(con)
         if layout == "fivetran":
             write_zendesk(con)
+            write_stripe(con)
             write_hubspot(con)
             con.execute("delete from raw.contacts")
     finally:
@@ -201,4 +279,5 @@ def layout_vars(layout: str) -> dict[str, str]:
     """The dbt vars a build of a layout needs."""
     if layout != "fivetran":
         return {}
-    return {"customer_health_helpdesk_source": "zendesk", "customer_health_crm_source": "hubspot"}
+    return {"customer_health_helpdesk_source": "zendesk", "customer_health_crm_source": "hubspot",
+            "customer_health_billing_source": "stripe"}
