@@ -46,6 +46,9 @@ def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
         "score = case when score >= 4 then 1 else 0 end "
         "where survey_type = 'csat' and ticket_id is not null")
     con.execute("update raw.tickets set handle_minutes = null")
+    # Segment: a track without a user is anonymous (it reaches no account): server-side
+    # events are sent with the account's service user
+    con.execute("update raw.usage_events set user_id = 'svc_' || account_id where user_id is null")
     # Stripe: a renewal changes nothing (0); a cancellation takes the whole MRR away
     con.execute("update raw.subscription_events set mrr_delta = 0 where event_type = 'renewal'")
     con.execute("""
@@ -255,6 +258,37 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def write_segment(con: duckdb.DuckDBPyConnection) -> None:
+    """Move raw.usage_events into Segment's tables (schema segment).
+
+    Each event is a track of its user (an event without a user is the account's service user
+    ``svc_<account>``); each user has one group call, a second before its first event, to the
+    group ``grp_<account>`` whose website trait is the account's domain, and an identify.
+    """
+    con.execute("create schema if not exists segment")
+    user = "coalesce(user_id, 'svc_' || account_id)"
+    statements = [
+        f"""create or replace table segment.tracks as
+            select event_id as id, {user} as user_id, null::varchar as anonymous_id,
+                   event_name as event, replace(event_name, '_', ' ') as event_text,
+                   occurred_at as timestamp, occurred_at as original_timestamp,
+                   _loaded_at as received_at, _loaded_at as uuid_ts
+            from raw.usage_events""",
+        f"""create or replace table segment.groups as
+            select 'g_' || {user} as id, {user} as user_id, 'grp_' || account_id as group_id,
+                   min(occurred_at) - interval 1 second as timestamp,
+                   {account_domain('account_id')} as website, min(_loaded_at) as uuid_ts
+            from raw.usage_events group by {user}, account_id""",
+        f"""create or replace table segment.identifies as
+            select 'i_' || {user} as id, {user} as user_id, null::varchar as anonymous_id,
+                   null::varchar as email, min(occurred_at) as timestamp, min(_loaded_at) as uuid_ts
+            from raw.usage_events group by {user}""",
+        "delete from raw.usage_events",
+    ]
+    for statement in statements:
+        con.execute(statement)
+
+
 def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran") -> None:
     """Rewrite the generated warehouse at db_path in a layout (see the module docstring).
 
@@ -269,6 +303,7 @@ def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran
         if layout == "fivetran":
             write_zendesk(con)
             write_stripe(con)
+            write_segment(con)
             write_hubspot(con)
             con.execute("delete from raw.contacts")
     finally:
@@ -280,4 +315,4 @@ def layout_vars(layout: str) -> dict[str, str]:
     if layout != "fivetran":
         return {}
     return {"customer_health_helpdesk_source": "zendesk", "customer_health_crm_source": "hubspot",
-            "customer_health_billing_source": "stripe"}
+            "customer_health_billing_source": "stripe", "customer_health_product_source": "segment"}

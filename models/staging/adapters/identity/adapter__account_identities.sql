@@ -95,9 +95,17 @@ candidates as (
 
     union all
 
-    select 'segment', 'user', {{ as_key('identifies.user_id') }}, {{ email_domain('identifies.email') }}
-    from {{ source('segment', 'identifies') }} as identifies
+    -- a user never grouped reaches an account by the e-mail domain its identify
+    -- calls carry (a grouped user reaches its group's)
+    {%- set identifies_relation = source('segment', 'identifies') %}
+    select 'segment', 'user', {{ as_key('identifies.user_id') }},
+        {{ email_domain(column_or_null(identifies_relation, 'identifies', 'email', ts)) }}
+    from {{ identifies_relation }} as identifies
     where identifies.user_id is not null
+        and {{ as_key('identifies.user_id') }} not in (
+            select {{ as_key('grouped.user_id') }} from {{ groups_relation }} as grouped
+            where grouped.user_id is not null
+        )
     {% endif %}
 
 ),
