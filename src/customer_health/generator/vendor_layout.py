@@ -74,7 +74,8 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
                    _loaded_at as _fivetran_synced
             from raw.accounts""",
         f"""create or replace table zendesk.user as
-            select 'zd_' || contact_id as id, 'end-user' as role, {org.format('account_id')} as organization_id,
+            select 'zd_' || contact_id as id, 'end-user' as role,
+                {org.format('account_id')} as organization_id,
                    email, contact_id as name, created_at, true as active,
                    _loaded_at as _fivetran_synced, false as _fivetran_deleted
             from raw.contacts
@@ -84,7 +85,8 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
         f"""create or replace table zendesk.ticket as
             select ticket_id as id, {org.format('account_id')} as organization_id,
                    'zd_' || requester_id as requester_id,
-                   '{AGENT_ID}' as assignee_id, created_at, coalesce(solved_at, created_at) as updated_at,
+                   '{AGENT_ID}' as assignee_id, created_at, coalesce(solved_at,
+                       created_at) as updated_at,
                    status, priority,
                    case category when 'question' then 'question' when 'bug' then 'problem'
                                  when 'complaint' then 'incident' else 'task' end as type,
@@ -95,7 +97,8 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
             select ticket_id, category as tag, _loaded_at as _fivetran_synced
             from raw.tickets where category in ('bug', 'complaint', 'feature_request')""",
         f"""create or replace table zendesk.ticket_comment as
-            select 'c1_' || ticket_id as id, ticket_id, 'zd_' || requester_id as user_id, created_at as created,
+            select 'c1_' || ticket_id as id, ticket_id, 'zd_' || requester_id as user_id,
+                created_at as created,
                    true as public, 'Request' as body, _loaded_at as _fivetran_synced
             from raw.tickets where requester_id is not null
             union all
@@ -119,7 +122,8 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
             select ticket_id, 'status', 'closed', solved_at + interval 1 second, null, _loaded_at
             from raw.tickets where status = 'closed' and solved_at is not null
             union all
-            select ticket_id, 'status', status, created_at + to_seconds(2 * coalesce(reopen_count, 0) + 1),
+            select ticket_id, 'status', status,
+                created_at + to_seconds(2 * coalesce(reopen_count, 0) + 1),
                    null, _loaded_at
             from raw.tickets where status not in ('solved', 'closed', 'new')""",
         """create or replace table zendesk.satisfaction_rating as
@@ -138,7 +142,7 @@ def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
-    """Move the CRM (raw.accounts, contacts) and the touchpoints HubSpot carries into schema hubspot.
+    """Move the CRM (raw.accounts, contacts) and the touchpoints HubSpot carries to schema hubspot.
 
     Companies carry the package's fields in custom properties (property_customer_segment,
     property_churned_at, property_is_internal, property_arr); meetings become engagements of
@@ -161,7 +165,8 @@ def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
                    _loaded_at as _fivetran_synced, false as _fivetran_deleted
             from raw.accounts""",
         """create or replace table hubspot.contact as
-            select contact_id as id, email as property_email, account_id as property_associatedcompanyid,
+            select contact_id as id, email as property_email,
+                account_id as property_associatedcompanyid,
                    created_at as property_createdate, _loaded_at as _fivetran_synced,
                    false as _fivetran_deleted
             from raw.contacts""",
@@ -170,7 +175,8 @@ def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
                    occurred_at as created_at, true as active, _loaded_at as _fivetran_synced
             from raw.touchpoints where touchpoint_type = 'meeting'""",
         """create or replace table hubspot.engagement_company as
-            select touchpoint_id as engagement_id, account_id as company_id, _loaded_at as _fivetran_synced
+            select touchpoint_id as engagement_id, account_id as company_id,
+                _loaded_at as _fivetran_synced
             from raw.touchpoints where touchpoint_type = 'meeting' and account_id is not null""",
         """create or replace table hubspot.engagement_contact as
             select touchpoint_id as engagement_id, contact_id, _loaded_at as _fivetran_synced
@@ -180,7 +186,8 @@ def write_hubspot(con: duckdb.DuckDBPyConnection) -> None:
                    c.email as recipient, t.occurred_at as created, 1 as email_campaign_id,
                    t._loaded_at as _fivetran_synced
             {movable_email}""",
-        f"""delete from raw.touchpoints where touchpoint_id in (select t.touchpoint_id {movable_email})
+        f"""delete from raw.touchpoints
+            where touchpoint_id in (select t.touchpoint_id {movable_email})
             or touchpoint_type = 'meeting'""",
         "drop table raw.accounts",
     ]
@@ -200,7 +207,8 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("create schema if not exists stripe")
     con.execute("""create or replace temp table stripe_events as
-        select e.*, 'cus_' || e.account_id as customer_id, 'sub_' || e.account_id as subscription_id,
+        select e.*, 'cus_' || e.account_id as customer_id,
+            'sub_' || e.account_id as subscription_id,
                sum(case when e.event_type in ('new', 'expansion', 'contraction')
                         then coalesce(e.mrr_delta, 0) else 0 end)
                    over (partition by e.account_id order by e.occurred_at, e.subscription_event_id)
@@ -211,7 +219,8 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
         from raw.subscription_events e""")
     statements = [
         f"""create or replace table stripe.customer as
-            select 'cus_' || account_id as id, 'billing@' || {account_domain('account_id')} as email,
+            select 'cus_' || account_id as id,
+                'billing@' || {account_domain('account_id')} as email,
                    created_at as created, false as is_deleted, _loaded_at as _fivetran_synced
             from raw.accounts""",
         """create or replace table stripe.price as
@@ -221,14 +230,16 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
                    _loaded_at as _fivetran_synced
             from stripe_events where event_type <> 'cancellation'""",
         """create or replace table stripe.invoice as
-            select 'in_' || subscription_event_id as id, customer_id, subscription_id, 'paid' as status,
+            select 'in_' || subscription_event_id as id, customer_id, subscription_id,
+                'paid' as status,
                    case event_type when 'new' then 'subscription_create'
                                    when 'renewal' then 'subscription_cycle'
                                    else 'subscription_update' end as billing_reason,
                    occurred_at as created, _loaded_at as _fivetran_synced
             from stripe_events where event_type <> 'cancellation'""",
         """create or replace table stripe.invoice_line_item as
-            select 'il_' || subscription_event_id as id, 'in_' || subscription_event_id as invoice_id,
+            select 'il_' || subscription_event_id as id,
+                'in_' || subscription_event_id as invoice_id,
                    subscription_id, 'price_' || subscription_event_id as price_id, 1 as quantity,
                    cast(round(level_after * 1200) as bigint) as amount,
                    event_type in ('expansion', 'contraction') as proration, 'subscription' as type,
@@ -236,13 +247,16 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
                    _loaded_at as _fivetran_synced
             from stripe_events where event_type <> 'cancellation'
             union all
-            select 'il_old_' || subscription_event_id, 'in_' || subscription_event_id, subscription_id,
-                   'price_' || previous_event_id, 1, -cast(round((level_after - coalesce(mrr_delta, 0)) * 600) as bigint),
+            select 'il_old_' || subscription_event_id, 'in_' || subscription_event_id,
+                subscription_id,
+                   'price_' || previous_event_id, 1,
+                       -cast(round((level_after - coalesce(mrr_delta, 0)) * 600) as bigint),
                    true, 'subscription', occurred_at, occurred_at + interval 1 year, _loaded_at
             from stripe_events where event_type in ('expansion', 'contraction')""",
         """create or replace table stripe.subscription_history as
             select s.subscription_id as id, s.customer_id,
-                   case when c.subscription_event_id is not null then 'canceled' else 'active' end as status,
+                   case when c.subscription_event_id is not null then 'canceled' else 'active' end
+                       as status,
                    s.started_at as created, s.started_at as start_date,
                    c.occurred_at as canceled_at, c.occurred_at as ended_at,
                    true as _fivetran_active, s.started_at as _fivetran_start,
@@ -251,7 +265,8 @@ def write_stripe(con: duckdb.DuckDBPyConnection) -> None:
                          any_value(customer_id) as customer_id, min(occurred_at) as started_at,
                          max(_loaded_at) as loaded_at
                   from stripe_events group by 1) s
-            left join stripe_events c on c.account_id = s.account_id and c.event_type = 'cancellation'""",
+            left join stripe_events c
+                on c.account_id = s.account_id and c.event_type = 'cancellation'""",
         "delete from raw.subscription_events",
     ]
     for statement in statements:
