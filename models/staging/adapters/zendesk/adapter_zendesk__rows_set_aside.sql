@@ -25,7 +25,7 @@ merged_tickets as (
 
     select distinct {{ as_key('ticket_tag.ticket_id') }} as ticket_id
     from {{ source('zendesk', 'ticket_tag') }} as ticket_tag
-    where {{ as_enum('ticket_tag.tag') }} = 'closed_by_merge'
+    where {{ as_enum('ticket_tag.tag') }} = 'closed_by_merge' and ticket_tag.ticket_id is not null
 
 ),
 

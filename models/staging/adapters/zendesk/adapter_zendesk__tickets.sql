@@ -51,7 +51,7 @@ merged_tickets as (
 
     select distinct ticket_id
     from tags
-    where tag = 'closed_by_merge'
+    where tag = 'closed_by_merge' and ticket_id is not null
 
 ),
 
