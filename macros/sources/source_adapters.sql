@@ -51,7 +51,9 @@
     {%- set billing = customer_health_source_system('billing') -%}
     {%- set product = customer_health_source_system('product') -%}
     {%- set key = source_name ~ '.' ~ table_name -%}
-    {%- if key == 'crm.accounts' and crm == 'hubspot' -%}
+    {%- if key == 'crm.accounts' and billing == 'stripe' -%}
+        {{- return('adapter__accounts') -}}
+    {%- elif key == 'crm.accounts' and crm == 'hubspot' -%}
         {{- return('adapter_hubspot__accounts') -}}
     {%- elif key == 'crm.contacts' and (crm == 'hubspot' or helpdesk == 'zendesk') -%}
         {{- return('adapter__contacts') -}}
@@ -67,6 +69,16 @@
         {{- return('adapter_segment__usage_events') -}}
     {%- endif -%}
     {{- return(none) -}}
+{%- endmacro %}
+
+{#- The accounts of the system of record (the raw contract's, or HubSpot's
+    companies), before Stripe's ARR and churn are laid over them
+    (adapter__accounts): what other systems' customers are matched against. -#}
+{% macro customer_health_accounts_of_record() -%}
+    {%- if customer_health_source_system('crm') == 'hubspot' -%}
+        {{- return(ref('adapter_hubspot__accounts')) -}}
+    {%- endif -%}
+    {{- return(source('crm', 'accounts')) -}}
 {%- endmacro %}
 
 {#- What a checked base model reads: source(source_name, table_name) when the

@@ -3,7 +3,7 @@
 One small demo is written twice: in the raw contract's layout, and as Fivetran lands Zendesk,
 HubSpot and Stripe and as Segment lands its tracks (generator.vendor_layout), both aligned on
 what those vendors cannot carry (Zendesk has no handling time and rates good/bad, a Segment
-track needs a user, a Stripe renewal changes nothing). The vendor warehouse also gets the
+track needs a user, a Stripe renewal changes nothing and a cancellation is the churn). The vendor warehouse also gets the
 awkward rows an adapter must set aside or reject (a merged and a deleted ticket, an organisation
 whose domain matches no account, a void invoice, an anonymous track, a task). Both are built;
 the score marts must be identical, and every vendor row must be staged or in rejected_rows with
@@ -120,6 +120,8 @@ def test_two_layouts_build_identical_marts(
         ("stg_helpdesk__tickets", "ticket_id, created_at, first_responded_at,"
                                   " solved_at, status, category, priority, reopen_count"),
         ("int_tickets_attributed", "ticket_id, account_id"),
+        ("stg_crm__accounts", "account_id, account_name, segment, parent_account_id, created_at,"
+                              " churned_at, is_internal, arr_amount"),
     ]:
         schema = "intermediate" if model.startswith("int_") else "staging"
         query = f"select {columns} from {schema}.{model} order by all"

@@ -14,8 +14,10 @@ lands them, so the source adapters (models/staging/adapters, docs/sources.md) re
 
 What Zendesk cannot carry is changed in the raw layout too, by :func:`align_raw_layout`, so
 both layouts describe the same portfolio: CSAT answers become like/dislike answers (Zendesk's
-ratings are good or bad) and tickets lose their handling time (Zendesk keeps none). The raw
-accounts gain the optional ``domain`` column both layouts match organisations by.
+ratings are good or bad), tickets lose their handling time (Zendesk keeps none), events
+without a user get the account's service user (a Segment track needs one), a renewal changes
+no MRR, a cancellation takes all of it and the account churns at the cancellation (Stripe). The
+raw accounts gain the optional ``domain`` column both layouts match organisations by.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
     # Segment: a track without a user is anonymous (it reaches no account): server-side
     # events are sent with the account's service user
     con.execute("update raw.usage_events set user_id = 'svc_' || account_id where user_id is null")
+    # Stripe: an account churns when its subscription is cancelled (the cancellation's time)
+    con.execute("""
+        update raw.accounts a set churned_at = c.occurred_at
+        from raw.subscription_events c
+        where c.account_id = a.account_id and c.event_type = 'cancellation'""")
     # Stripe: a renewal changes nothing (0); a cancellation takes the whole MRR away
     con.execute("update raw.subscription_events set mrr_delta = 0 where event_type = 'renewal'")
     con.execute("""

@@ -11,7 +11,7 @@
     and staging rejects them (marts.rejected_rows).
 -#}
 {{ config(enabled=customer_health_uses_identities()) }}
-{%- set accounts_relation = customer_health_raw_relation('crm', 'accounts') -%}
+{%- set accounts_relation = customer_health_accounts_of_record() -%}
 {%- set ts = dbt.type_string() -%}
 
 with
