@@ -4,8 +4,9 @@ One small demo is written twice: in the raw contract's layout, and as Fivetran l
 HubSpot and Stripe and as Segment lands its tracks (generator.vendor_layout), both aligned on
 what those vendors cannot carry (Zendesk has no handling time and rates good/bad, a Segment
 track needs a user, a Stripe renewal changes nothing and a cancellation is the churn). The
-vendor warehouse also gets the awkward rows an adapter must set aside or reject (a merged and a deleted ticket, an organisation
-whose domain matches no account, a void invoice, an anonymous track, a task). Both are built;
+vendor warehouse also gets the awkward rows an adapter must set aside or reject (a merged and a
+deleted ticket, an organisation whose domain matches no account, a void invoice, an anonymous
+track, a task). Both are built;
 the score marts must be identical, and every vendor row must be staged or in rejected_rows with
 a reason naming the system and id (the build's reconciliation test checks the counts).
 """
