@@ -7,40 +7,37 @@
 {%- set tables = [] -%}
 {%- if customer_health_source_system('helpdesk') == 'zendesk' -%}
     {%- do tables.extend([
-        ('zendesk', 'ticket', ['adapter_zendesk__tickets'], 'adapter_zendesk__rows_set_aside'),
-        ('zendesk', 'user', ['adapter_zendesk__contacts'], 'adapter_zendesk__rows_set_aside'),
-        ('zendesk', 'satisfaction_rating', ['adapter_zendesk__survey_responses'], 'adapter_zendesk__rows_set_aside'),
+        ('zendesk', 'ticket', 'adapter_zendesk__tickets', 'adapter_zendesk__rows_set_aside'),
+        ('zendesk', 'user', 'adapter_zendesk__contacts', 'adapter_zendesk__rows_set_aside'),
+        ('zendesk', 'satisfaction_rating', 'adapter_zendesk__survey_responses', 'adapter_zendesk__rows_set_aside'),
     ]) -%}
 {%- endif -%}
 {%- if customer_health_source_system('crm') == 'hubspot' -%}
     {%- do tables.extend([
-        ('hubspot', 'company', ['adapter_hubspot__accounts'], 'adapter_hubspot__rows_set_aside'),
-        ('hubspot', 'contact', ['adapter_hubspot__contacts'], 'adapter_hubspot__rows_set_aside'),
-        ('hubspot', 'engagement', ['adapter_hubspot__touchpoints'], 'adapter_hubspot__rows_set_aside'),
-        ('hubspot', 'email_event', ['adapter_hubspot__touchpoints'], 'adapter_hubspot__rows_set_aside'),
+        ('hubspot', 'company', 'adapter_hubspot__accounts', 'adapter_hubspot__rows_set_aside'),
+        ('hubspot', 'contact', 'adapter_hubspot__contacts', 'adapter_hubspot__rows_set_aside'),
+        ('hubspot', 'engagement', 'adapter_hubspot__touchpoints', 'adapter_hubspot__rows_set_aside'),
+        ('hubspot', 'email_event', 'adapter_hubspot__touchpoints', 'adapter_hubspot__rows_set_aside'),
     ]) -%}
 {%- endif -%}
 {%- if customer_health_source_system('billing') == 'stripe' -%}
-    {%- do tables.append(('stripe', 'invoice', ['adapter_stripe__subscription_events'], 'adapter_stripe__rows_set_aside')) -%}
+    {%- do tables.append(('stripe', 'invoice', 'adapter_stripe__subscription_events', 'adapter_stripe__rows_set_aside')) -%}
 {%- endif -%}
 {%- if customer_health_source_system('product') == 'segment' -%}
-    {%- do tables.append(('segment', 'tracks', ['adapter_segment__usage_events'], 'adapter_segment__rows_set_aside')) -%}
+    {%- do tables.append(('segment', 'tracks', 'adapter_segment__usage_events', 'adapter_segment__rows_set_aside')) -%}
 {%- endif %}
 
 with
 
 counts as (
 
-    {% for vendor, table, adapters, set_aside in tables -%}
+    {% for vendor, table, adapter, set_aside in tables -%}
         select
             '{{ vendor }}.{{ table }}' as source_table,
             (select count(*) from {{ source(vendor, table) }}) as vendor_rows,
             (
-                {%- for model in adapters %}
-                (select count(*) from {{ ref(model) }}
-                 where _source_record like '{{ vendor }}.{{ table }} %')
-                {%- if not loop.last %} + {% endif %}
-                {%- endfor %}
+                select count(*) from {{ ref(adapter) }}
+                where _source_record like '{{ vendor }}.{{ table }} %'
             ) as staged_rows,
             (
                 select count(*) from {{ ref(set_aside) }}

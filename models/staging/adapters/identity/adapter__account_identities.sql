@@ -57,55 +57,76 @@ candidates as (
     where 1 = 0
 
     {% if customer_health_source_system('helpdesk') == 'zendesk' %}
-    union all
+        union all
 
-    select 'zendesk', 'organization', {{ as_key('organization.id') }}, cast(null as {{ ts }})
-    from {{ source('zendesk', 'organization') }} as organization
+        select
+            'zendesk' as system,
+            'organization' as entity,
+            {{ as_key('organization.id') }} as external_id,
+            cast(null as {{ ts }}) as domain
+        from {{ source('zendesk', 'organization') }} as organization
 
-    union all
+        union all
 
-    select 'zendesk', 'organization', {{ as_key('domain_name.organization_id') }},
-        {{ normalised_domain('domain_name.domain_name') }}
-    from {{ source('zendesk', 'organization_domain_name') }} as domain_name
+        select
+            'zendesk' as system,
+            'organization' as entity,
+            {{ as_key('domain_name.organization_id') }} as external_id,
+            {{ normalised_domain('domain_name.domain_name') }} as domain
+        from {{ source('zendesk', 'organization_domain_name') }} as domain_name
 
-    union all
+        union all
 
-    -- an end user without an organisation reaches an account by e-mail domain
-    -- (one with an organisation reaches its organisation's)
-    select 'zendesk', 'user', {{ as_key('zendesk_user.id') }}, {{ email_domain('zendesk_user.email') }}
-    from {{ source('zendesk', 'user') }} as zendesk_user
-    where zendesk_user.organization_id is null
-        and {{ as_enum('zendesk_user.role') }} = 'end-user'
+        -- an end user without an organisation reaches an account by e-mail domain
+        -- (one with an organisation reaches its organisation's)
+        select
+            'zendesk' as system,
+            'user' as entity,
+            {{ as_key('zendesk_user.id') }} as external_id,
+            {{ email_domain('zendesk_user.email') }} as domain
+        from {{ source('zendesk', 'user') }} as zendesk_user
+        where zendesk_user.organization_id is null
+            and {{ as_enum('zendesk_user.role') }} = 'end-user'
     {% endif %}
 
     {% if customer_health_source_system('billing') == 'stripe' %}
-    union all
+        union all
 
-    select 'stripe', 'customer', {{ as_key('customer.id') }}, {{ email_domain('customer.email') }}
-    from {{ source('stripe', 'customer') }} as customer
+        select
+            'stripe' as system,
+            'customer' as entity,
+            {{ as_key('customer.id') }} as external_id,
+            {{ email_domain('customer.email') }} as domain
+        from {{ source('stripe', 'customer') }} as customer
     {% endif %}
 
     {% if customer_health_source_system('product') == 'segment' %}
-    {%- set groups_relation = source('segment', 'groups') %}
-    union all
+        {%- set groups_relation = source('segment', 'groups') %}
+        union all
 
-    select 'segment', 'group', {{ as_key('groups.group_id') }},
-        {{ normalised_domain(column_or_null(groups_relation, 'groups', var('customer_health_segment_group_domain_trait', 'website'), ts)) }}
-    from {{ groups_relation }} as groups
+        select
+            'segment' as system,
+            'group' as entity,
+            {{ as_key('groups.group_id') }} as external_id,
+            {{ normalised_domain(column_or_null(groups_relation, 'groups', var('customer_health_segment_group_domain_trait', 'website'), ts)) }} as domain
+        from {{ groups_relation }} as groups
 
-    union all
+        union all
 
-    -- a user never grouped reaches an account by the e-mail domain its identify
-    -- calls carry (a grouped user reaches its group's)
-    {%- set identifies_relation = source('segment', 'identifies') %}
-    select 'segment', 'user', {{ as_key('identifies.user_id') }},
-        {{ email_domain(column_or_null(identifies_relation, 'identifies', 'email', ts)) }}
-    from {{ identifies_relation }} as identifies
-    where identifies.user_id is not null
-        and {{ as_key('identifies.user_id') }} not in (
-            select {{ as_key('grouped.user_id') }} from {{ groups_relation }} as grouped
-            where grouped.user_id is not null
-        )
+        -- a user never grouped reaches an account by the e-mail domain its identify
+        -- calls carry (a grouped user reaches its group's)
+        {%- set identifies_relation = source('segment', 'identifies') %}
+        select
+            'segment' as system,
+            'user' as entity,
+            {{ as_key('identifies.user_id') }} as external_id,
+            {{ email_domain(column_or_null(identifies_relation, 'identifies', 'email', ts)) }} as domain
+        from {{ identifies_relation }} as identifies
+        where identifies.user_id is not null
+            and {{ as_key('identifies.user_id') }} not in (
+                select {{ as_key('grouped.user_id') }} from {{ groups_relation }} as grouped
+                where grouped.user_id is not null
+            )
     {% endif %}
 
 ),

@@ -52,7 +52,7 @@ candidate_groups as (
                 case when group_calls.grouped_at <= tracks.occurred_at then 0 else 1 end,
                 case when group_calls.grouped_at <= tracks.occurred_at then group_calls.grouped_at end desc,
                 group_calls.grouped_at,
-                group_calls.group_id
+                group_calls.group_id asc
         ) as group_rank
     from tracks
     inner join group_calls
@@ -81,11 +81,11 @@ final as (
 
     select
         tracks.event_id,
-        coalesce(group_match.account_id, user_match.account_id) as account_id,
         tracks.user_id,
         tracks.event_name,
         tracks.occurred_at,
         tracks.loaded_at as _loaded_at,
+        coalesce(group_match.account_id, user_match.account_id) as account_id,
         'segment.tracks ' || tracks.event_id as _source_record,
         case
             when group_match.account_id is not null then 'group ' || event_groups.group_id || ': ' || group_match.match_detail

@@ -64,9 +64,9 @@ lines as (
         line.period_start,
         -- months per billing interval
         prices.unit_amount * coalesce(cast(line.quantity as {{ num }}), 1) / 100.0
-            / (case prices.recurring_interval
-                when 'year' then 12.0 when 'week' then 12.0 / 52.0 when 'day' then 12.0 / 365.0 else 1.0
-            end * prices.interval_count) as line_mrr,
+        / (case prices.recurring_interval
+            when 'year' then 12.0 when 'week' then 12.0 / 52.0 when 'day' then 12.0 / 365.0 else 1.0
+        end * prices.interval_count) as line_mrr,
         case when line.amount < 0 then -1 else 1 end as proration_sign,
         coalesce(prices.recurring_interval = 'year', false) as is_yearly
     from {{ source('stripe', 'invoice_line_item') }} as line

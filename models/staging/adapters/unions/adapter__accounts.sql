@@ -13,6 +13,11 @@
 {%- set ts = dbt.type_string() -%}
 {%- set tts = dbt.type_timestamp() -%}
 {%- set num = dbt.type_numeric() -%}
+{%- if customer_health_source_system('crm') == 'hubspot' -%}
+    {%- set source_record = 'cast(accounts._source_record as ' ~ ts ~ ')' -%}
+{%- else -%}
+    {%- set source_record = "'raw.accounts ' || cast(accounts.account_id as " ~ ts ~ ")" -%}
+{%- endif -%}
 
 with
 
@@ -29,11 +34,7 @@ accounts as (
         {{ try_cast_as('accounts.arr', num) }} as arr,
         cast({{ column_or_null(relation, 'accounts', 'domain', ts) }} as {{ ts }}) as domain,
         {{ loaded_at_expr(relation) }} as _loaded_at,
-        {% if customer_health_source_system('crm') == 'hubspot' -%}
-        accounts._source_record
-        {%- else -%}
-        'raw.accounts ' || cast(accounts.account_id as {{ ts }})
-        {%- endif %} as _source_record
+        {{ source_record }} as _source_record
     from {{ relation }} as accounts
 
 ),

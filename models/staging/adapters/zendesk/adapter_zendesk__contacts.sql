@@ -34,10 +34,10 @@ final as (
 
     select
         users.contact_id,
-        coalesce(organization_match.account_id, domain_match.account_id) as account_id,
         users.email,
         users.created_at,
         users.loaded_at as _loaded_at,
+        coalesce(organization_match.account_id, domain_match.account_id) as account_id,
         'zendesk.user ' || users.contact_id as _source_record,
         case
             when organization_match.account_id is not null then organization_match.match_detail

@@ -98,7 +98,7 @@ set_aside as (
         ratings.rating_id as source_key,
         'not_answered' as reason,
         'zendesk satisfaction rating ' || ratings.rating_id || ' is ' || coalesce(ratings.rating_score, '(no score)')
-            || ': offered, never answered good or bad' as detail,
+        || ': offered, never answered good or bad' as detail,
         {{ json_text(raw_row('ratings')) }} as raw_record,
         ratings._fivetran_synced as loaded_at
     from ratings

@@ -49,8 +49,10 @@ final as (
         ratings.responded_at,
         ratings.loaded_at as _loaded_at,
         'zendesk.satisfaction_rating ' || ratings.response_id as _source_record,
-        coalesce(tickets._account_match, 'ticket ' || ratings.ticket_id || ' is not staged; reached through requester '
-            || coalesce(ratings.requester_id, '(none)')) as _account_match
+        coalesce(
+            tickets._account_match, 'ticket ' || ratings.ticket_id || ' is not staged; reached through requester '
+            || coalesce(ratings.requester_id, '(none)')
+        ) as _account_match
     from ratings
     left join tickets
         on ratings.ticket_id = tickets.ticket_id

@@ -171,16 +171,16 @@ attributed as (
 
     select
         tickets.*,
-        coalesce(ticket_categories.category, 'other') as category,
         first_responses.first_response_at,
         status_summaries.last_solved_at,
-        coalesce(status_summaries.reopen_count, 0) as reopen_count,
         organization_match.account_id as organization_account_id,
         organization_match.match_detail as organization_match_detail,
         requester_organization_match.account_id as requester_organization_account_id,
         requester_organization_match.match_detail as requester_organization_match_detail,
         requester_match.account_id as requester_domain_account_id,
-        requester_match.match_detail as requester_domain_match_detail
+        requester_match.match_detail as requester_domain_match_detail,
+        coalesce(ticket_categories.category, 'other') as category,
+        coalesce(status_summaries.reopen_count, 0) as reopen_count
     from tickets
     left join ticket_categories
         on tickets.ticket_id = ticket_categories.ticket_id
@@ -230,7 +230,9 @@ final as (
             when requester_domain_account_id is not null then requester_domain_match_detail
             else 'zendesk ticket ' || ticket_id || ' reached no account: '
                 || coalesce(organization_match_detail, 'no organization') || '; requester '
-                || coalesce(requester_organization_match_detail, requester_domain_match_detail, coalesce(requester_id, '(none)') || ': no organisation or e-mail domain')
+                || coalesce(
+                    requester_organization_match_detail, requester_domain_match_detail, coalesce(requester_id, '(none)') || ': no organisation or e-mail domain'
+                )
         end as _account_match
     from attributed
 
