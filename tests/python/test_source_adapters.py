@@ -196,3 +196,25 @@ def test_generate_rejects_an_unknown_layout(tmp_path) -> None:
          "--db", str(tmp_path / "w.duckdb")], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--layout" in result.stderr
+
+
+@pytest.mark.parametrize("vendors", [("stripe", "segment"), ("zendesk",), ("hubspot", "stripe")])
+def test_a_mix_of_vendors_and_raw_tables(
+    vendors: tuple[str, ...], contract_built: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Some vendors beside the raw contract's other tables (Stripe and Segment matched to the raw
+    accounts by their optional domain; Zendesk users beside the raw contacts; HubSpot with
+    Stripe's ARR laid over its companies): the same score marts as the raw layout."""
+    warehouse = copy_project(tmp_path_factory.mktemp("mix"))
+    warehouse.generate(CONFIG)
+    write_vendor_layout(warehouse.db, "fivetran", vendors)
+    raw_tables = {name for (name,) in warehouse.query(
+        "select table_name from information_schema.tables where table_schema = 'raw'")}
+    assert ("tickets" in raw_tables) == ("zendesk" not in vendors)
+    warehouse.build(AS_OF, extra_vars=layout_vars("fivetran", vendors))
+    for mart in ["health_score", "health_score_daily", "health_score_criteria"]:
+        assert _mart_rows(warehouse, mart) == _mart_rows(contract_built, mart), mart
+    # nothing of the raw contract's or the adapters' rows is rejected (only the vendor rows set
+    # aside by rule: the Zendesk agent)
+    assert warehouse.scalar(
+        "select count(*) from marts.rejected_rows where source_table like 'raw.%'") == 0

@@ -311,30 +311,42 @@ def write_segment(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-def write_vendor_layout(db_path: str | os.PathLike[str], layout: str = "fivetran") -> None:
+VENDORS = {"zendesk": "helpdesk", "hubspot": "crm", "stripe": "billing", "segment": "product"}
+
+
+def write_vendor_layout(
+    db_path: str | os.PathLike[str],
+    layout: str = "fivetran",
+    vendors: tuple[str, ...] = tuple(VENDORS),
+) -> None:
     """Rewrite the generated warehouse at db_path in a layout (see the module docstring).
 
     ``raw`` only aligns the raw layout (what the vendors cannot carry); ``fivetran`` also moves
-    the helpdesk into Zendesk's tables. Run it once, right after write_warehouse.
+    the domains of ``vendors`` (default all four) into their tables, the others stay in the raw
+    contract (any mix). Run it once, right after write_warehouse.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    unknown = sorted(set(vendors) - set(VENDORS))
+    if unknown:
+        raise ValueError(f"vendors {unknown}: choose among {', '.join(VENDORS)}")
     con = duckdb.connect(os.fspath(db_path))
     try:
         align_raw_layout(con)
         if layout == "fivetran":
-            write_zendesk(con)
-            write_stripe(con)
-            write_segment(con)
-            write_hubspot(con)
-            con.execute("delete from raw.contacts")
+            # Zendesk and Stripe read the raw accounts before HubSpot replaces them
+            for vendor, write in [("zendesk", write_zendesk), ("stripe", write_stripe),
+                                  ("segment", write_segment), ("hubspot", write_hubspot)]:
+                if vendor in vendors:
+                    write(con)
+            if "hubspot" in vendors:
+                con.execute("delete from raw.contacts")
     finally:
         con.close()
 
 
-def layout_vars(layout: str) -> dict[str, str]:
-    """The dbt vars a build of a layout needs."""
+def layout_vars(layout: str, vendors: tuple[str, ...] = tuple(VENDORS)) -> dict[str, str]:
+    """The dbt vars a build of a layout (and its vendors) needs."""
     if layout != "fivetran":
         return {}
-    return {"customer_health_helpdesk_source": "zendesk", "customer_health_crm_source": "hubspot",
-            "customer_health_billing_source": "stripe", "customer_health_product_source": "segment"}
+    return {f"customer_health_{VENDORS[vendor]}_source": vendor for vendor in vendors}
