@@ -11,7 +11,7 @@ counts as (
     {% for t in tables -%}
         select
             '{{ customer_health_raw_name(t.table) }}' as source_table,
-            (select count(*) from {{ raw_table(customer_health_source(t.source, t.table)) }}) as raw_rows,
+            (select count(*) from {{ raw_table(customer_health_raw_relation(t.source, t.table)) }}) as raw_rows,
             (select count(*) from {{ ref(t.staging) }}) as accepted_rows,
             (
                 select count(*) from {{ ref('rejected_rows') }}

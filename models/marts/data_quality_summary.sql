@@ -36,6 +36,24 @@ repairs as (
 
 ),
 
+{%- for model in adapter_set_aside_models() %}
+{%- if loop.first %}
+
+-- vendor rows a source adapter leaves out by rule (docs/sources.md)
+set_aside as (
+{%- endif %}
+
+    select
+        source_table,
+        {{ to_date('loaded_at') }} as load_date,
+        'rejected' as severity,
+        reason
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% else %}
+),
+
+{% endif %}
+{%- endfor %}
 unconnected_sources as (
 
     select
@@ -81,6 +99,34 @@ counted as (
         reason,
         row_count
     from unconnected_sources
+    {%- if adapter_set_aside_models() %}
+
+    union all
+
+    select
+        source_table,
+        load_date,
+        severity,
+        reason,
+        count(*) as row_count
+    from set_aside
+    group by 1, 2, 3, 4
+    {%- endif %}
+    {%- if customer_health_uses_identities() %}
+
+    -- who is who: the other systems' customers by how they reached an account
+    -- (identity_map, domain, ambiguous_..., unmatched), severity `matched`
+    union all
+
+    select
+        system || '.' || entity as source_table,
+        {{ as_of_date() }} as load_date,
+        'matched' as severity,
+        match_method as reason,
+        count(*) as row_count
+    from {{ ref('adapter__account_identities') }}
+    group by 1, 2, 3, 4
+    {%- endif %}
 
 ),
 

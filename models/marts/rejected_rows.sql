@@ -75,6 +75,19 @@ problems as (
         {%- endfor %}
         union all
     {% endfor %}
+    {%- for model in adapter_set_aside_models() %}
+        -- vendor rows a source adapter leaves out by rule (docs/sources.md)
+        union all
+        select
+            source_table,
+            source_key,
+            'rejected' as severity,
+            reason,
+            detail,
+            raw_record,
+            loaded_at
+        from {{ ref(model) }}
+    {%- endfor %}
 
     -- the account hierarchy's parent links set aside before roll-ups (int_account_hierarchy_checked):
     -- the row was accepted, so the record shows the hierarchy columns it was set aside for

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from customer_health.cli import args as cliargs
 from customer_health.generator.config import GeneratorConfig
+from customer_health.generator.vendor_layout import LAYOUTS, layout_vars, write_vendor_layout
 from customer_health.generator.writer import write_warehouse
 
 
@@ -42,6 +43,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m customer_health.g
     parser.add_argument("--db", default="data/customer_health.duckdb",
                         help="DuckDB file (default data/customer_health.duckdb; `customer-health "
                         "generate`: $HEALTH_DUCKDB_PATH)")
+    parser.add_argument("--layout", choices=LAYOUTS, default=None,
+                        help="also write the portfolio as vendors' loaders land it: fivetran "
+                        "(Zendesk, HubSpot, Stripe, Segment; docs/sources.md) or raw (the raw "
+                        "contract with what those vendors cannot carry removed, for comparison); "
+                        "default: the raw contract as generated")
     args = parser.parse_args(argv)
     try:
         config = GeneratorConfig(
@@ -56,8 +62,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m customer_health.g
         return cliargs.fail(prog, f"--db {args.db} is a folder, not a DuckDB file")
     started = time.perf_counter()
     counts = write_warehouse(args.db, config)
+    if args.layout:
+        write_vendor_layout(args.db, args.layout)
     elapsed = time.perf_counter() - started
     print(f"customer_health demo warehouse -> {args.db}")
+    if args.layout == "fivetran":
+        print("layout fivetran: build with --vars '"
+              + ", ".join(f"{k}: {v}" for k, v in layout_vars(args.layout).items()).join("{}")
+              + "' (counts below are before the move)")
     print("config: " + ", ".join(f"{k}={v}" for k, v in asdict(config).items()))
     for table, rows in counts.items():
         print(f"  {table:<30} {rows:>12,}")

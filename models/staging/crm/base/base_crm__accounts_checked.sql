@@ -1,7 +1,7 @@
 -- Every raw account row, typed and checked: rejection_reason (first failing
 -- check) or null when accepted; repair flags for kept rows. stg_crm__accounts
 -- keeps the accepted rows, marts.rejected_rows lists every problem row.
-{%- set relation = customer_health_source('crm', 'accounts') %}
+{%- set relation = customer_health_raw_relation('crm', 'accounts') %}
 
 with
 

@@ -1,5 +1,5 @@
 -- Every raw contact row, typed and checked (see base_crm__accounts_checked).
-{%- set relation = customer_health_source('crm', 'contacts') %}
+{%- set relation = customer_health_raw_relation('crm', 'contacts') %}
 
 with
 

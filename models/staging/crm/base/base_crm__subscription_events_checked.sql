@@ -13,7 +13,7 @@
     unique_key='quarantine_key',
     on_schema_change='fail'
 ) }}
-{%- set relation = customer_health_source('crm', 'subscription_events') %}
+{%- set relation = customer_health_raw_relation('crm', 'subscription_events') %}
 
 with
 

@@ -13,7 +13,7 @@
     unique_key='quarantine_key',
     on_schema_change='fail'
 ) }}
-{%- set relation = customer_health_source('helpdesk', 'tickets') %}
+{%- set relation = customer_health_raw_relation('helpdesk', 'tickets') %}
 {%- set ts = dbt.type_string() %}
 
 with

@@ -10,7 +10,7 @@
     unique_key='quarantine_key',
     on_schema_change='fail'
 ) }}
-{%- set relation = customer_health_source('marketing', 'touchpoints') %}
+{%- set relation = customer_health_raw_relation('marketing', 'touchpoints') %}
 
 with
 

@@ -16,7 +16,7 @@
     unique_key='quarantine_key',
     on_schema_change='fail'
 ) }}
-{%- set relation = customer_health_source('product', 'usage_events') %}
+{%- set relation = customer_health_raw_relation('product', 'usage_events') %}
 
 with
 

@@ -20,7 +20,7 @@
     unique_key='quarantine_key',
     on_schema_change='fail'
 ) }}
-{%- set relation = customer_health_source('surveys', 'survey_responses') %}
+{%- set relation = customer_health_raw_relation('surveys', 'survey_responses') %}
 
 with
 
