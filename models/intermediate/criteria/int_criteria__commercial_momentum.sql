@@ -92,7 +92,7 @@ weighted_events as (
                 and subscription_events.mrr_delta_amount is not null
                 and accounts.arr_amount > 0
                 then least(
-                        round(12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / {{ reference_share }}, 4),
+                        {{ round_to('12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / ' ~ reference_share, 4) }},
                         {{ max_factor }}
                     )
             else 1
@@ -212,7 +212,7 @@ final as (
                         || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
                         || cast(account_events.cancellation_count as {{ dbt.type_string() }})
                         || ' cancellations in {{ lookback_days }} days; momentum '
-                        || cast({{ display_round('account_events.momentum', 2) }} as {{ dbt.type_string() }})
+                        || {{ display_number('account_events.momentum', 2) }}
                 else 'no commercial event in {{ lookback_days }} days'
             end
         {% endcall %} as evidence

@@ -120,7 +120,7 @@ final as (
                 when interaction_count > 0
                     then cast(interaction_count as {{ dbt.type_string() }})
                         || ' interactions in {{ lookback_days }} days; '
-                        || cast({{ display_round('decayed_points', 1) }} as {{ dbt.type_string() }})
+                        || {{ display_number('decayed_points', 1) }}
                         || ' decayed points'
                 else 'no interaction in {{ lookback_days }} days'
             end

@@ -136,7 +136,7 @@ final as (
                         || ', csat ' || cast(csat_count as {{ dbt.type_string() }})
                         || ', like ' || cast(like_count as {{ dbt.type_string() }})
                         || '); weighted score '
-                        || cast({{ display_round('weighted_score', 1) }} as {{ dbt.type_string() }}) || '/100'
+                        || {{ display_number('weighted_score', 1) }} || '/100'
                 else 'no survey answer in {{ lookback_days }} days'
             end
         {% endcall %} as evidence

@@ -1,0 +1,1 @@
+"""Warehouse engines beside DuckDB: Spark, PostgreSQL, Snowflake (load, build, export)."""
