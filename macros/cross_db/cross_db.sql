@@ -223,6 +223,18 @@
     cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
 {%- endmacro %}
 
+{#- PostgreSQL writes a timestamp into JSON as ISO 8601 ('2024-01-01T10:00:00'):
+    the T becomes a space, as DuckDB writes it (a string value that is itself such a
+    quoted timestamp would change too; the raw contract's strings are ids and words). -#}
+{% macro postgres__json_text(struct_expr) -%}
+    regexp_replace(
+        cast(to_json({{ struct_expr }}) as text),
+        '"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(\.\d+)?)"',
+        '"\1 \2"',
+        'g'
+    )
+{%- endmacro %}
+
 {#- Spark: the text DuckDB writes (nulls kept, timestamps as 'yyyy-MM-dd HH:mm:ss';
     fractions of a second are dropped, the demo's raw timestamps have none). -#}
 {% macro spark__json_text(struct_expr) -%}

@@ -29,7 +29,8 @@
     {%- set ordered = 'partition by ' ~ partition_by ~ ' order by ' ~ value -%}
     {#- (rank - 1 + 0.5 x ties) / n = 0.5 x ((rank - 1) / n + cume_dist): one sort serves all three -#}
     (50.0 * (
-        (rank() over ({{ ordered }}) - 1)
+        {#- a double division on every engine (PostgreSQL divides integers as integers) -#}
+        cast(rank() over ({{ ordered }}) - 1 as {{ type_double() }})
         / count(*) over ({{ ordered }} rows between unbounded preceding and unbounded following)
         + cume_dist() over ({{ ordered }})
     ))
