@@ -166,6 +166,17 @@
     ) as series (day_start)
 {%- endmacro %}
 
+{#- Snowflake: a generator of row numbers (its row count must be a constant: 100,000
+    days, 273 years, bound every range), kept up to the end date. -#}
+{% macro snowflake__date_range(start_date, end_date) -%}
+    select cast(dateadd(day, day_offsets.day_offset, cast({{ start_date }} as date)) as date) as date_day
+    from (
+        select row_number() over (order by seq4()) - 1 as day_offset
+        from table(generator(rowcount => 100000))
+    ) as day_offsets
+    where day_offsets.day_offset <= datediff(day, cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
+
 {% macro spark__date_range(start_date, end_date) -%}
     select explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date_day
 {%- endmacro %}
