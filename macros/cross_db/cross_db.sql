@@ -350,3 +350,8 @@
         {%- for expression in expressions %}, cast({{ expression }} as text){% endfor -%}
     ), 0) & 2147483647)
 {%- endmacro %}
+
+{#- Snowflake's hash() is a signed 64-bit value: the remainder's absolute value. -#}
+{% macro snowflake__small_hash(expressions) -%}
+    abs(hash({{ expressions | join(', ') }}) % 2147483648)
+{%- endmacro %}

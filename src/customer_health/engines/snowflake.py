@@ -153,11 +153,13 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
     try:
         cur = con.cursor()
         cur.execute(f"use database {connection_settings()['database']}")
-        cur.execute(
-            "select table_name from information_schema.tables where table_schema = %s",
-            (MARTS_SCHEMA.upper(),),
-        )
-        found = {row[0].lower() for row in cur.fetchall()}
+        found = set()
+        for catalog in ("tables", "views"):  # a mart may be a view
+            cur.execute(
+                f"select table_name from information_schema.{catalog} where table_schema = %s",
+                (MARTS_SCHEMA.upper(),),
+            )
+            found |= {row[0].lower() for row in cur.fetchall()}
         missing = [mart for mart in marts if mart not in found]
         if missing:
             raise EngineSetupError(
