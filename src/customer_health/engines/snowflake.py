@@ -147,6 +147,8 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
     Column names lower case (Snowflake stores unquoted names upper case), types as the
     connector's Arrow results give them.
     """
+    import pyarrow
+
     out_dir.mkdir(parents=True, exist_ok=True)
     con = connect()
     files = {}
@@ -168,7 +170,10 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
             )
         for mart in marts:
             cur.execute(f"select * from {MARTS_SCHEMA}.{mart}")
-            arrow = cur.fetch_arrow_all(force_return_table=True)
+            # through pandas (the emulator's cursor has no fetch_arrow_all); a NaN that
+            # pandas made of a null becomes a null again in Arrow (from_pandas)
+            frame = cur.fetch_pandas_all()
+            arrow = pyarrow.Table.from_pandas(frame, preserve_index=False)
             arrow = arrow.rename_columns([name.lower() for name in arrow.column_names])
             path = out_dir / f"{mart}.parquet"
             writer = duckdb.connect()
