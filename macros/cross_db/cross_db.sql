@@ -222,6 +222,11 @@
     {{ alias }}
 {%- endmacro %}
 
+{#- Snowflake has no row values: an OBJECT of the row, nulls kept. -#}
+{% macro snowflake__raw_row(alias) -%}
+    object_construct_keep_null({{ alias }}.*)
+{%- endmacro %}
+
 {% macro spark__raw_row(alias) -%}
     struct({{ alias }}.*)
 {%- endmacro %}

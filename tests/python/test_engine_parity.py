@@ -211,6 +211,7 @@ SNOWFLAKE_DRIVER = textwrap.dedent(
     fakesnow.transforms.create_table_as = columns_only
     root, out = Path(sys.argv[1]), Path(sys.argv[2])
     build = json.loads(sys.argv[5])
+    (root / "snowflake").mkdir(exist_ok=True)
     with fakesnow.patch(db_path=str(root / "snowflake")):
         for index, as_of in enumerate(sys.argv[3:5], start=1):
             day_started = time.perf_counter()
