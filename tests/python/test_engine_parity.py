@@ -54,8 +54,9 @@ CONFIG = GeneratorConfig(n_accounts=60, history_days=800, end_date=D, seed=11)
 VOLATILE = {"detected_at"}
 # Snowflake emulated: texts the emulator writes differently from Snowflake, compared with
 # these differences normalised (docs/warehouses.md): a window sum of integer counts is a
-# double in fakesnow ('14.0 interactions', Snowflake: NUMBER, '14'), and a raw row's JSON
-# keys are the upper-case column names Snowflake stores unquoted identifiers as.
+# double in fakesnow ('14.0 interactions', Snowflake: NUMBER, '14'), a raw row's JSON prints
+# a decimal without trailing zeros (10 for 10.00) and its keys are the upper-case column
+# names Snowflake stores unquoted identifiers as.
 EMULATOR_TEXTS = {"evidence", "driver_evidence", "raw_record"}
 FLOAT_TOLERANCE = 1e-9
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type",
@@ -263,7 +264,9 @@ def _emulator_text(value: object) -> object:
     """A text of the Snowflake emulator's with its known differences normalised."""
     if not isinstance(value, str):
         return value
-    value = re.sub(r"\b(\d+)\.0\b", r"\1", value)
+    # a number's trailing decimal zeros (14.0, 10.00: Snowflake's VARIANT prints 10)
+    value = re.sub(r"\b(\d+)\.(\d*?)0+\b", lambda m: m.group(1) + ("." + m.group(2)
+                   if m.group(2) else ""), value)
     return re.sub(r'"([A-Z0-9_]+)":', lambda match: f'"{match.group(1).lower()}":', value)
 
 
