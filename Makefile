@@ -4,9 +4,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# make test also installs the optional extras the suite drives: orchestration (Dagster) and
-# spark (dbt-spark, pyspark: the parity test)
+# make test also installs the optional extras the suite drives: orchestration (Dagster),
+# spark (dbt-spark, pyspark) and postgres (dbt-postgres: the engine parity test), and the
+# Snowflake venv (dbt-snowflake with the fakesnow emulator: its pins conflict with the dev
+# tools', so it has its own venv and constraints file; docs/warehouses.md)
 TEST_STAMP := $(VENV)/.installed-test
+SNOWFLAKE_VENV := .venv-snowflake
+SNOWFLAKE_STAMP := $(SNOWFLAKE_VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
@@ -21,8 +25,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration,spark]"
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration,spark,postgres]"
 	@touch $(TEST_STAMP)
+
+$(SNOWFLAKE_STAMP): pyproject.toml constraints-snowflake.txt
+	@test -x $(SNOWFLAKE_VENV)/bin/python || $(PYTHON) -m venv $(SNOWFLAKE_VENV)
+	PIP_CONSTRAINT=$(CURDIR)/constraints-snowflake.txt $(SNOWFLAKE_VENV)/bin/python -m pip install --quiet -e ".[snowflake]" fakesnow
+	@touch $(SNOWFLAKE_STAMP)
 
 ## make run: build the demo warehouse (if needed), dbt build, print the summary. The score
 ## history is 400 days (HEALTH_SCORE_HISTORY_DAYS) so that the backtest marts have a year of
@@ -31,9 +40,10 @@ run: $(STAMP)
 	HEALTH_SCORE_HISTORY_DAYS=$${HEALTH_SCORE_HISTORY_DAYS:-400} $(BIN)/customer-health run
 
 ## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest: tests/unit and
-## tests/e2e driving dbt end to end, the DuckDB/Spark parity test on a local Spark session:
-## needs Java 17).
-test: $(TEST_STAMP)
+## tests/e2e driving dbt end to end, the four-engine parity test: a local Spark session (needs
+## Java 17), a throwaway PostgreSQL 15 server (Debian's postgresql package, installed when
+## missing) and Snowflake emulated by fakesnow in its own venv).
+test: $(TEST_STAMP) $(SNOWFLAKE_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/customer-health lint
 	$(BIN)/python -m pytest tests/unit tests/e2e -n 2 --dist loadfile
@@ -68,4 +78,4 @@ bench: $(STAMP)
 	$(BIN)/customer-health bench --update-readme
 
 clean:
-	rm -rf $(VENV) target logs data/*.duckdb
+	rm -rf $(VENV) $(SNOWFLAKE_VENV) target logs data/*.duckdb

@@ -228,17 +228,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the Spark side of the parity test as soon as it is selected, so its Spark
-    builds run while the DuckDB tests before it run (test_spark_parity.py)."""
+    """Start the engines of the parity test as soon as it is selected, so their builds run
+    while the DuckDB tests before it run (tests/e2e/test_engine_parity.py)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # under pytest-xdist every worker collects every test: the worker that runs the
-        # parity test starts the Spark side itself (its fixture), the other runs the rest.
-        # (Starting it at collection in the first worker was measured slower: 20 min against
+        # parity test starts the engines itself (its fixture), the other runs the rest.
+        # (Starting them at collection in the first worker was measured slower: 20 min against
         # 16 min, three heavy processes on two cores.)
         return
-    if any("test_spark_parity.py::test_marts" in item.nodeid for item in session.items):
+    if any("test_engine_parity.py::test_marts" in item.nodeid for item in session.items):
         try:
-            import test_spark_parity
-        except pytest.skip.Exception:  # the spark extra is not installed
+            import test_engine_parity
+        except pytest.skip.Exception:  # an engine's extra is not installed
             return
-        test_spark_parity.start_spark_side()
+        test_engine_parity.start_engines()

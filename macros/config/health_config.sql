@@ -195,7 +195,12 @@
     {%- set columns = adapter.get_columns_in_relation(relation) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ adapter.quote(column.name) ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+        {%- if column.is_float() -%}
+            {#- a double as DuckDB prints it, on every engine (number_text) -#}
+            {%- do parts.append("coalesce(" ~ number_text(adapter.quote(column.name)) ~ ", '')") -%}
+        {%- else -%}
+            {%- do parts.append("coalesce(cast(" ~ adapter.quote(column.name) ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if parts | length == 0 -%}''{%- else -%}{{ parts | join(" || ',' || ") }}{%- endif -%}
 {%- endmacro %}

@@ -3,7 +3,7 @@
     dispatch (dbt's adapter.dispatch: a `default__` version in portable SQL and a
     `duckdb__` or `spark__` version where the engine differs); the others
     (as_key, as_enum, to_date, month_of_year) are the same
-    portable SQL on DuckDB and Spark, which tests/python/test_spark_parity.py
+    portable SQL on DuckDB and Spark, which tests/e2e/test_engine_parity.py
     checks. to_utc_timestamp has no Spark version: Spark's timestamps are
     instants and the session runs in UTC (profiles.yml), so the default cast is
     right there.
@@ -155,6 +155,28 @@
     )
 {%- endmacro %}
 
+{#- PostgreSQL: generate_series (dbt.date_spine runs a query at compile time to count
+    the days, which fails when the bounds are expressions over the model's own CTEs). -#}
+{% macro postgres__date_range(start_date, end_date) -%}
+    select cast(series.day_start as date) as date_day
+    from generate_series(
+        cast({{ start_date }} as timestamp),
+        cast({{ end_date }} as timestamp),
+        interval '1 day'
+    ) as series (day_start)
+{%- endmacro %}
+
+{#- Snowflake: a generator of row numbers (its row count must be a constant: 100,000
+    days, 273 years, bound every range), kept up to the end date. -#}
+{% macro snowflake__date_range(start_date, end_date) -%}
+    select cast(dateadd(day, day_offsets.day_offset, cast({{ start_date }} as date)) as date) as date_day
+    from (
+        select row_number() over (order by seq4()) - 1 as day_offset
+        from table(generator(rowcount => 100000))
+    ) as day_offsets
+    where day_offsets.day_offset <= datediff(day, cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
+
 {% macro spark__date_range(start_date, end_date) -%}
     select explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as date_day
 {%- endmacro %}
@@ -200,6 +222,11 @@
     {{ alias }}
 {%- endmacro %}
 
+{#- Snowflake has no row values: an OBJECT of the row, nulls kept. -#}
+{% macro snowflake__raw_row(alias) -%}
+    object_construct_keep_null({{ alias }}.*)
+{%- endmacro %}
+
 {% macro spark__raw_row(alias) -%}
     struct({{ alias }}.*)
 {%- endmacro %}
@@ -210,6 +237,18 @@
 
 {% macro default__json_text(struct_expr) -%}
     cast(to_json({{ struct_expr }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- PostgreSQL writes a timestamp into JSON as ISO 8601 ('2024-01-01T10:00:00'):
+    the T becomes a space, as DuckDB writes it (a string value that is itself such a
+    quoted timestamp would change too; the raw contract's strings are ids and words). -#}
+{% macro postgres__json_text(struct_expr) -%}
+    regexp_replace(
+        cast(to_json({{ struct_expr }}) as text),
+        '"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(\.\d+)?)"',
+        '"\1 \2"',
+        'g'
+    )
 {%- endmacro %}
 
 {#- Spark: the text DuckDB writes (nulls kept, timestamps as 'yyyy-MM-dd HH:mm:ss';
@@ -252,4 +291,72 @@
 
 {% macro spark__small_hash(expressions) -%}
     pmod(xxhash64({{ expressions | join(', ') }}), 2147483648)
+{%- endmacro %}
+
+{#- A number rounded to `digits` decimals (half away from zero). PostgreSQL rounds
+    to decimals only a numeric (round(double precision, integer) does not exist):
+    there the value is rounded as a numeric and the result is a double precision
+    (the type DuckDB's round of a double has). -#}
+{% macro round_to(expr, digits) -%}
+    {{ return(adapter.dispatch('round_to', 'customer_health')(expr, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_to(expr, digits) -%}
+    round({{ expr }}, {{ digits }})
+{%- endmacro %}
+
+{% macro postgres__round_to(expr, digits) -%}
+    cast(round(cast({{ expr }} as numeric), {{ digits }}) as double precision)
+{%- endmacro %}
+
+{#- A rounded number (round_to) as text, as DuckDB prints a double: shortest digits,
+    at least one decimal (72.0, 72.5, 0.125). -#}
+{% macro number_text(expr) -%}
+    {{ return(adapter.dispatch('number_text', 'customer_health')(expr)) }}
+{%- endmacro %}
+
+{% macro default__number_text(expr) -%}
+    cast({{ expr }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- PostgreSQL prints a whole double precision without decimals (72): printed as a
+    numeric with trailing zeros trimmed, a whole number gets its '.0'. -#}
+{% macro postgres__number_text(expr) -%}
+    (case
+        when trunc(cast({{ expr }} as numeric)) = cast({{ expr }} as numeric)
+            then cast(trunc(cast({{ expr }} as numeric)) as text) || '.0'
+        else cast(trim_scale(cast({{ expr }} as numeric)) as text)
+    end)
+{%- endmacro %}
+
+{#- A post-hook of every model (dbt_project.yml): PostgreSQL plans a query on a table
+    it has no statistics of as if it were tiny (nested loops over tens of thousands of
+    rows: a unique test of the staged usage events ran for more than ten minutes), and
+    its autovacuum analyses new tables only later; there a table is analysed as soon
+    as it is written. Nothing on the other engines (they keep statistics as they write). -#}
+{% macro refresh_statistics() -%}
+    {{ return(adapter.dispatch('refresh_statistics', 'customer_health')()) }}
+{%- endmacro %}
+
+{% macro default__refresh_statistics() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro postgres__refresh_statistics() -%}
+    {%- if model.config.materialized in ('table', 'incremental') -%}
+        analyze {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- PostgreSQL has no hash() of several values: hashtextextended of their text,
+    joined by a unit separator, masked to 31 bits. -#}
+{% macro postgres__small_hash(expressions) -%}
+    (hashtextextended(concat_ws(chr(31)
+        {%- for expression in expressions %}, cast({{ expression }} as text){% endfor -%}
+    ), 0) & 2147483647)
+{%- endmacro %}
+
+{#- Snowflake's hash() is a signed 64-bit value: the remainder's absolute value. -#}
+{% macro snowflake__small_hash(expressions) -%}
+    abs(hash({{ expressions | join(', ') }}) % 2147483648)
 {%- endmacro %}

@@ -29,7 +29,8 @@
     {%- set ordered = 'partition by ' ~ partition_by ~ ' order by ' ~ value -%}
     {#- (rank - 1 + 0.5 x ties) / n = 0.5 x ((rank - 1) / n + cume_dist): one sort serves all three -#}
     (50.0 * (
-        (rank() over ({{ ordered }}) - 1)
+        {#- a double division on every engine (PostgreSQL divides integers as integers) -#}
+        cast(rank() over ({{ ordered }}) - 1 as {{ type_double() }})
         / count(*) over ({{ ordered }} rows between unbounded preceding and unbounded following)
         + cume_dist() over ({{ ordered }})
     ))
@@ -45,7 +46,12 @@
     differences of parallel float sums and averages between builds cannot flip
     a displayed digit (102.0499999999 and 102.0500000001 both show 102.1). -#}
 {% macro display_round(expr, digits) -%}
-    round(round({{ expr }}, 6), {{ digits }})
+    {{ round_to(round_to(expr, 6), digits) }}
+{%- endmacro %}
+
+{#- display_round as text, the same on every engine (number_text): 72.0, 72.5, 0.125. -#}
+{% macro display_number(expr, digits) -%}
+    {{ number_text(display_round(expr, digits)) }}
 {%- endmacro %}
 
 {#- The window frame of a lookback: the `days` days ending `ending_before` days

@@ -146,7 +146,7 @@ final as (
         today.health_score - week_ago.health_score as score_change_7d,
         today.health_score - month_ago.health_score as score_change_30d,
         ranked_drivers.criterion as top_negative_driver,
-        cast(round(ranked_drivers.points_lost, 1) as {{ type_double() }}) as top_negative_driver_points_lost,
+        cast({{ round_to('ranked_drivers.points_lost', 1) }} as {{ type_double() }}) as top_negative_driver_points_lost,
         today.is_overridden,
         today.config_version,
         renewals.renewal_date,

@@ -2,7 +2,7 @@
 
 Reads the .sql and .yml files directly (no dbt invocation): each folder under macros/
 has _<folder>__macros.yml, tests/generic has _generic__tests.yml. Every macro except
-the engine variants (default__, duckdb__, spark__, postgres__: the dispatching macro
+the engine variants (default__, duckdb__, spark__, postgres__, snowflake__: the dispatching macro
 is documented instead) and every generic test (documented as macro test_<name>) needs
 an entry with a description and exactly its arguments, in order, each described.
 """
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-VARIANT_PREFIXES = ("default__", "duckdb__", "spark__", "postgres__")
+VARIANT_PREFIXES = ("default__", "duckdb__", "spark__", "postgres__", "snowflake__")
 JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 MACRO_BLOCK = re.compile(r"{%-? *macro +(\w+)\(([^)]*)\)")
 TEST_BLOCK = re.compile(r"{%-? *test +(\w+)\(([^)]*)\)")

@@ -23,6 +23,9 @@
 {%- set reference_share = var('commercial_size_reference_share') -%}
 {%- set max_factor = var('commercial_size_max_factor') %}
 
+{#- the lookback window of every sum below (inline: Snowflake has no WINDOW clause) -#}
+{%- set account_window = trailing_days_frame(lookback_days) %}
+
 with
 
 account_score_dates as (
@@ -92,7 +95,7 @@ weighted_events as (
                 and subscription_events.mrr_delta_amount is not null
                 and accounts.arr_amount > 0
                 then least(
-                        round(12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / {{ reference_share }}, 4),
+                        {{ round_to('12 * abs(subscription_events.mrr_delta_amount) / accounts.arr_amount / ' ~ reference_share, 4) }},
                         {{ max_factor }}
                     )
             else 1
@@ -159,15 +162,14 @@ windowed as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(event_count) over account_window as event_count,
-        sum(plain_value) over account_window as plain_value,
-        sum(backed_value) over account_window as backed_value,
-        sum(renewal_count) over account_window as renewal_count,
-        sum(expansion_count) over account_window as expansion_count,
-        sum(contraction_count) over account_window as contraction_count,
-        sum(cancellation_count) over account_window as cancellation_count
+        sum(event_count) over ({{ account_window }}) as event_count,
+        sum(plain_value) over ({{ account_window }}) as plain_value,
+        sum(backed_value) over ({{ account_window }}) as backed_value,
+        sum(renewal_count) over ({{ account_window }}) as renewal_count,
+        sum(expansion_count) over ({{ account_window }}) as expansion_count,
+        sum(contraction_count) over ({{ account_window }}) as contraction_count,
+        sum(cancellation_count) over ({{ account_window }}) as cancellation_count
     from account_days
-    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 
@@ -212,7 +214,7 @@ final as (
                         || cast(account_events.contraction_count as {{ dbt.type_string() }}) || ' contractions, '
                         || cast(account_events.cancellation_count as {{ dbt.type_string() }})
                         || ' cancellations in {{ lookback_days }} days; momentum '
-                        || cast({{ display_round('account_events.momentum', 2) }} as {{ dbt.type_string() }})
+                        || {{ display_number('account_events.momentum', 2) }}
                 else 'no commercial event in {{ lookback_days }} days'
             end
         {% endcall %} as evidence

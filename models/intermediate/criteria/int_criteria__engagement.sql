@@ -17,6 +17,9 @@
 {%- set lookback_days = var('engagement_lookback_days') -%}
 {%- set half_life_days = var('engagement_half_life_days') %}
 
+{#- the lookback window of every sum below (inline: Snowflake has no WINDOW clause) -#}
+{%- set account_window = trailing_days_frame(lookback_days, day_number='day_number') %}
+
 with
 
 account_score_dates as (
@@ -96,12 +99,11 @@ account_points as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(interaction_count) over account_window as interaction_count,
+        sum(interaction_count) over ({{ account_window }}) as interaction_count,
         -- back from as_of_date to the score date: 0.5^((score date - as_of_date) / half-life)
         {{ decay_weight(days_between(as_of_date(), 'day_date'), half_life_days) }}
-        * sum(reference_points) over account_window as decayed_points
+        * sum(reference_points) over ({{ account_window }}) as decayed_points
     from weighted_days
-    window account_window as ({{ trailing_days_frame(lookback_days, day_number='day_number') }})
 
 ),
 
@@ -120,7 +122,7 @@ final as (
                 when interaction_count > 0
                     then cast(interaction_count as {{ dbt.type_string() }})
                         || ' interactions in {{ lookback_days }} days; '
-                        || cast({{ display_round('decayed_points', 1) }} as {{ dbt.type_string() }})
+                        || {{ display_number('decayed_points', 1) }}
                         || ' decayed points'
                 else 'no interaction in {{ lookback_days }} days'
             end

@@ -133,7 +133,7 @@ final as (
             || '/{{ current_days }}; events ' || cast(current_events as {{ dbt.type_string() }})
             || ' now vs ' || cast(baseline_events as {{ dbt.type_string() }})
             || ' in baseline; seasonality-adjusted ratio '
-            || coalesce(cast({{ display_round('trend_ratio', 2) }} as {{ dbt.type_string() }}), 'n/a')
+            || coalesce({{ display_number('trend_ratio', 2) }}, 'n/a')
         {% endcall %} as evidence
 
     from sub_scores

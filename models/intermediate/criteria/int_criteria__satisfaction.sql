@@ -15,6 +15,9 @@
 {%- set half_life_days = var('satisfaction_half_life_days') -%}
 {%- set comment_weight = var('satisfaction_comment_weight') %}
 
+{#- the lookback window of every sum below (inline: Snowflake has no WINDOW clause) -#}
+{%- set account_window = trailing_days_frame(lookback_days) %}
+
 with
 
 account_score_dates as (
@@ -107,14 +110,13 @@ account_scores as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(response_count) over account_window as response_count,
-        sum(reference_weighted_score) over account_window
-        / sum(reference_weight) over account_window as weighted_score,
-        sum(nps_count) over account_window as nps_count,
-        sum(csat_count) over account_window as csat_count,
-        sum(like_count) over account_window as like_count
+        sum(response_count) over ({{ account_window }}) as response_count,
+        sum(reference_weighted_score) over ({{ account_window }})
+        / sum(reference_weight) over ({{ account_window }}) as weighted_score,
+        sum(nps_count) over ({{ account_window }}) as nps_count,
+        sum(csat_count) over ({{ account_window }}) as csat_count,
+        sum(like_count) over ({{ account_window }}) as like_count
     from account_days
-    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 
@@ -136,7 +138,7 @@ final as (
                         || ', csat ' || cast(csat_count as {{ dbt.type_string() }})
                         || ', like ' || cast(like_count as {{ dbt.type_string() }})
                         || '); weighted score '
-                        || cast({{ display_round('weighted_score', 1) }} as {{ dbt.type_string() }}) || '/100'
+                        || {{ display_number('weighted_score', 1) }} || '/100'
                 else 'no survey answer in {{ lookback_days }} days'
             end
         {% endcall %} as evidence

@@ -233,13 +233,13 @@ final as (
                     then cast(account_scores.ticket_count as {{ dbt.type_string() }})
                         || ' tickets, ' || cast(account_scores.tickets_missing_a_target as {{ dbt.type_string() }})
                         || ' missed a target ('
-                        || cast({{ display_round('account_scores.failures_per_user', 3) }} as {{ dbt.type_string() }})
+                        || {{ display_number('account_scores.failures_per_user', 3) }}
                         || ' service failures per active user); avg first response '
-                        || cast({{ display_round('account_scores.avg_first_response_hours', 1) }} as {{ dbt.type_string() }})
+                        || {{ display_number('account_scores.avg_first_response_hours', 1) }}
                         || ' h; avg resolution '
-                        || cast({{ display_round('account_scores.avg_resolution_hours', 1) }} as {{ dbt.type_string() }})
+                        || {{ display_number('account_scores.avg_resolution_hours', 1) }}
                         || ' h; reopen rate '
-                        || cast({{ display_round('100 * account_scores.reopen_rate', 0) }} as {{ dbt.type_string() }}) || '%'
+                        || {{ display_number('100 * account_scores.reopen_rate', 0) }} || '%'
                 else 'no tickets in {{ lookback_days }} days'
             end
         {% endcall %} as evidence

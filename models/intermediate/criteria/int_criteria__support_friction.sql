@@ -10,6 +10,9 @@
 -#}
 {%- set lookback_days = var('support_lookback_days') %}
 
+{#- the lookback window of every sum below (inline: Snowflake has no WINDOW clause) -#}
+{%- set account_window = trailing_days_frame(lookback_days) %}
+
 with
 
 account_score_dates as (
@@ -86,10 +89,9 @@ friction_counts as (
         account_id,
         day_date as score_date,
         is_score_date,
-        sum(ticket_count) over account_window as friction_ticket_count,
-        sum(any_ticket_count) over account_window as any_ticket_count
+        sum(ticket_count) over ({{ account_window }}) as friction_ticket_count,
+        sum(any_ticket_count) over ({{ account_window }}) as any_ticket_count
     from account_days
-    window account_window as ({{ trailing_days_frame(lookback_days) }})
 
 ),
 

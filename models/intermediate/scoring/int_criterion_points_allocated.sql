@@ -71,7 +71,7 @@ with_totals as (
         case
             when account_totals.connected_weight > 0
                 -- at most 100: a CSM override can include a criterion whose source is not connected
-                then least(round(100.0 * account_totals.included_weight / account_totals.connected_weight, 6), 100.0)
+                then least({{ round_to('100.0 * account_totals.included_weight / account_totals.connected_weight', 6) }}, 100.0)
             else 0.0
         end as coverage_pct,
         case
@@ -115,17 +115,17 @@ final as (
         coverage_pct,
         case
             when is_included and total_allocated_weight > 0
-                then round(allocated_weight * 100.0 / total_allocated_weight, 6)
+                then {{ round_to('allocated_weight * 100.0 / total_allocated_weight', 6) }}
             else 0.0
         end as effective_weight,
         case
             when is_included and total_allocated_weight > 0
-                then round(allocated_weight * criterion_score / total_allocated_weight, 6)
+                then {{ round_to('allocated_weight * criterion_score / total_allocated_weight', 6) }}
             else 0.0
         end as points,
         case
             when is_included and total_allocated_weight > 0
-                then round(allocated_weight * (100.0 - criterion_score) / total_allocated_weight, 6)
+                then {{ round_to('allocated_weight * (100.0 - criterion_score) / total_allocated_weight', 6) }}
             else 0.0
         end as points_lost
     from with_totals

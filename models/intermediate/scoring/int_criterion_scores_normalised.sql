@@ -186,7 +186,7 @@ with_overrides as (
         overrides.reason as override_reason,
         overrides.author as override_author,
         -- rounded so that float noise (parallel sums) cannot change a score between builds
-        round(coalesce(normalised.linear_or_fixed_score, normalised.percentile_value), 6) as computed_score
+        cast({{ round_to('coalesce(normalised.linear_or_fixed_score, normalised.percentile_value)', 6) }} as {{ type_double() }}) as computed_score
     from normalised
     left join overrides
         on normalised.account_id = overrides.account_id

@@ -87,7 +87,7 @@ classified as (
         criterion,
         accounts_in_scope,
         accounts_with_rows,
-        cast(round(100.0 * accounts_with_rows / accounts_in_scope, 2) as {{ type_double() }}) as account_share_pct,
+        cast({{ round_to('100.0 * accounts_with_rows / accounts_in_scope', 2) }} as {{ type_double() }}) as account_share_pct,
         case
             when accounts_with_rows = 0 then 'source_missing'
             when 100.0 * accounts_with_rows < {{ sparse_pct }} * accounts_in_scope then 'source_sparse'

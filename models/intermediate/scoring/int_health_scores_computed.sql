@@ -68,7 +68,7 @@ summed as (
         -- a few per account: a float sum is within 1e-12 of their exact decimal sum
         -- whatever the order, so rounding it to 6 decimals gives that exact sum in
         -- every build (the same value a decimal sum gives, at a fraction of its cost)
-        cast(round(sum(points), 6) as decimal(38, 6)) as total_points,
+        cast({{ round_to('sum(points)', 6) }} as decimal(38, 6)) as total_points,
         max(coverage_pct) as coverage_pct
     from criteria_points
     group by 1, 2

@@ -162,19 +162,18 @@ monthly_moving_average as (
         month_of_year,
         monthly_mean,
         (
-            0.5 * lag(monthly_mean, 6) over months_in_order
+            0.5 * lag(monthly_mean, 6) over (partition by score_date order by month_start)
             + sum(monthly_mean)
                 over (
                     partition by score_date order by month_start rows between 5 preceding and 5 following
                 )
-            + 0.5 * lead(monthly_mean, 6) over months_in_order
+            + 0.5 * lead(monthly_mean, 6) over (partition by score_date order by month_start)
         ) / 12.0 as moving_average_2x12,
         count(*) over (
             partition by score_date order by month_start rows between 6 preceding and 6 following
         ) as months_in_window,
         count(*) over (partition by score_date) as complete_month_count
     from complete_months
-    window months_in_order as (partition by score_date order by month_start)
 
 ),
 

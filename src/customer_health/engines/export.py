@@ -1,7 +1,7 @@
 """`customer-health export`: every mart as one Parquet file, from DuckDB or from Spark.
 
 Both engines' results can then be compared by anyone with any Parquet reader
-(tests/e2e/test_spark_parity.py does it with DuckDB).
+(tests/e2e/test_engine_parity.py does it with DuckDB).
 """
 
 from __future__ import annotations
