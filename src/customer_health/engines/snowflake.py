@@ -96,11 +96,11 @@ def load_from_duckdb(db_path: Path, raw_schema: str = RAW_SCHEMA) -> dict[str, i
     connector's write_pandas (a Parquet stage and COPY INTO on Snowflake). Returns the
     row count per table.
     """
-    from snowflake.connector.pandas_tools import write_pandas
-
     tables = raw_tables(db_path, raw_schema)
     counts: dict[str, int] = {}
-    con = connect()
+    con = connect()  # first: without the connector, one clear line (EngineSetupError)
+    from snowflake.connector.pandas_tools import write_pandas
+
     source = duckdb.connect(str(db_path), read_only=True)
     try:
         cur = con.cursor()
@@ -148,10 +148,10 @@ def export(out_dir: Path, marts: list[str], schema: str = MARTS_SCHEMA) -> dict[
     Column names lower case (Snowflake stores unquoted names upper case), types as the
     connector's Arrow results give them.
     """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect()  # first: without the connector, one clear line (EngineSetupError)
     import pyarrow
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    con = connect()
     files = {}
     try:
         cur = con.cursor()
