@@ -49,10 +49,10 @@ final as (
         criteria_points.scorecard,
         criteria_points.status,
         criteria_points.is_included,
-        cast(round(criteria_points.criterion_score, 2) as {{ type_double() }}) as criterion_score,
-        cast(round(criteria_points.effective_weight, 4) as {{ type_double() }}) as effective_weight,
+        cast({{ round_to('criteria_points.criterion_score', 2) }} as {{ type_double() }}) as criterion_score,
+        cast({{ round_to('criteria_points.effective_weight', 4) }} as {{ type_double() }}) as effective_weight,
         -- the points are rounded to 6 decimals upstream: as a decimal they sum exactly
-        cast(round(criteria_points.points, 6) as decimal(18, 6)) as points,
+        cast({{ round_to('criteria_points.points', 6) }} as decimal(18, 6)) as points,
         config.config_version
 
     from criteria_points

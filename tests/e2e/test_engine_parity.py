@@ -23,14 +23,12 @@ are left out.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import json
 import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +45,7 @@ from customer_health.generator import GeneratorConfig
 from customer_health.pipeline import settings as project
 
 from conftest import PROJECT_ROOT, SMALL_AS_OF, Warehouse, copy_project
+from pg_server import PostgresServer
 
 D = SMALL_AS_OF
 NEXT = D + dt.timedelta(days=1)
@@ -64,7 +63,6 @@ BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-ty
          "saved_query", "--exclude-resource-type", "exposure"]
 SPARK_BUILD = ["build", "--exclude-resource-type", "unit_test", "--resource-type", "model",
                "--resource-type", "seed"]
-POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 SNOWFLAKE_PYTHON = PROJECT_ROOT / ".venv-snowflake" / "bin" / "python"
 ENGINES = ("spark", "postgres", "snowflake")
 
@@ -305,56 +303,6 @@ def _differences(duck_dir: Path, other_dir: Path, marts: list[str], engine: str)
                 problems.append(f"{engine} {mart}: first differing row: {', '.join(bad)[:600]}")
                 break
     return problems
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PostgresServer:
-    """A throwaway PostgreSQL 15 server: initdb and pg_ctl in a temporary folder."""
-
-    def __init__(self, base: Path) -> None:
-        """Install Debian's postgresql package when missing, initdb, start on a free port."""
-        if not (POSTGRES_BIN / "initdb").exists():
-            if os.geteuid() != 0:
-                raise RuntimeError(f"no {POSTGRES_BIN}/initdb and not root to install it")
-            # the package's own cluster is not used; only its binaries
-            for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-                subprocess.run(command, check=True, capture_output=True,
-                               env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-        self.folder = base / "postgres"
-        self.folder.mkdir(parents=True)
-        # initdb refuses to run as root: the server runs as the postgres user then
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.prefix:
-            shutil.chown(base, "postgres")
-            shutil.chown(self.folder, "postgres")
-        self.data = self.folder / "data"
-        self.port = _free_port()
-        self._run(POSTGRES_BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run(POSTGRES_BIN / "pg_ctl", "-D", self.data, "-o", options,
-                  "-l", self.folder / "server.log", "-w", "start")
-        atexit.register(self.stop)
-        self.env = {"PGHOST": "127.0.0.1", "PGPORT": str(self.port), "PGUSER": "postgres",
-                    "PGPASSWORD": "", "PGDATABASE": "customer_health"}
-        self._run(POSTGRES_BIN / "createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", "postgres", "customer_health")
-
-    def _run(self, *command: object) -> None:
-        subprocess.run([*self.prefix, *map(str, command)], check=True, capture_output=True,
-                       cwd=self.folder)
-
-    def stop(self) -> None:
-        """Stop the server (fast shutdown); safe to call twice."""
-        if self.data.exists() and (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.prefix, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data),
-                            "-m", "fast", "-w", "stop"], capture_output=True, cwd=self.folder)
 
 
 class Engines:

@@ -1,4 +1,4 @@
-"""Command line: `customer-health run | backfill | load-spark | export | generate | summary |
+"""Command line: `customer-health run | backfill | load | load-spark | export | generate | summary |
 evaluate | suggest | report | notify | publish | docs | validate | lint | bench`.
 
 Adding a command (the one pattern): write a module `customer_health/cli/<command>.py` with
@@ -33,6 +33,7 @@ from customer_health.cli import (
     export,
     generate,
     lint,
+    load,
     load_spark,
     notify,
     publish,
@@ -51,6 +52,7 @@ EXIT_FAILED = 1
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "backfill": backfill,
+    "load": load,
     "load-spark": load_spark,
     "export": export,
     "generate": generate,

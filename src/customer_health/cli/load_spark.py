@@ -9,7 +9,7 @@ from pathlib import Path
 
 from customer_health.cli import args as cliargs
 
-HELP = "copy the raw tables of a DuckDB file into Spark"
+HELP = "copy the raw tables of a DuckDB file into Spark (alias of load --target spark)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

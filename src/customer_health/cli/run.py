@@ -31,14 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backfill-days", type=cliargs.positive_int, metavar="N",
                         help="after the build, also score the N days before the scoring date "
                         "(customer-health backfill; dates already complete are skipped)")
-    parser.add_argument("--target", choices=["duckdb", "spark"],
+    parser.add_argument("--target", choices=["duckdb", "spark", "postgres", "snowflake"],
                         default=os.environ.get("HEALTH_TARGET", "duckdb"),
-                        help="engine (default $HEALTH_TARGET, else duckdb); spark: raw tables "
-                        "loaded with load-spark")
+                        help="engine (default $HEALTH_TARGET, else duckdb); spark, postgres, "
+                        "snowflake: raw tables copied there with `customer-health load`")
 
 
 def run(args: argparse.Namespace) -> int:
-    """The daily run (pipeline.run.daily_run), or the Spark run with `--target spark`.
+    """The daily run (pipeline.run.daily_run), or the Spark run with `--target spark`, or the
+    PostgreSQL / Snowflake run (pipeline.run.warehouse_run).
 
     One run at a time per warehouse (pipeline.lock); exit codes pipeline.run.EXIT_*.
     """
@@ -49,4 +50,7 @@ def run(args: argparse.Namespace) -> int:
     as_of = cliargs.scoring_date(args.as_of)
     if getattr(args, "target", "duckdb") == "spark":
         return pipeline.spark_run(settings.project_dir(), as_of, args.full_refresh)
+    if getattr(args, "target", "duckdb") in ("postgres", "snowflake"):
+        return pipeline.warehouse_run(settings.project_dir(), as_of, args.target,
+                                      args.full_refresh)
     return pipeline.daily_run(Dbt(as_of=as_of), args.full_refresh, args.backfill_days)

@@ -164,8 +164,11 @@ def export_type(data_type: str, precision: int | None, scale: int | None) -> str
     return _EXPORT_TYPES.get(data_type, "VARCHAR")
 
 
-def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
-    """Write each mart of the PostgreSQL warehouse to out_dir/<mart>.parquet; return the files."""
+def export(out_dir: Path, marts: list[str], schema: str = MARTS_SCHEMA) -> dict[str, Path]:
+    """Write each mart of the PostgreSQL warehouse to out_dir/<mart>.parquet; return the files.
+
+    schema: the marts' schema (`config` for the seeds the run's summary reads).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     pg = connect()
     try:
@@ -174,7 +177,7 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
                 "select table_name, column_name, data_type, numeric_precision, numeric_scale "
                 "from information_schema.columns where table_schema = %s "
                 "order by table_name, ordinal_position",
-                [MARTS_SCHEMA],
+                [schema],
             )
             columns: dict[str, list[tuple[str, str]]] = {}
             for table, column, data_type, precision, scale in cur.fetchall():
@@ -193,7 +196,7 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
                     csv_path = Path(tmp) / f"{mart}.csv"
                     with open(csv_path, "w", encoding="utf-8") as data:
                         cur.copy_expert(
-                            f'copy (select * from "{MARTS_SCHEMA}"."{mart}") to stdout '
+                            f'copy (select * from "{schema}"."{mart}") to stdout '
                             "(format csv, null '\\N')",
                             data,
                         )

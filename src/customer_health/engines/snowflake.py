@@ -96,11 +96,11 @@ def load_from_duckdb(db_path: Path, raw_schema: str = RAW_SCHEMA) -> dict[str, i
     connector's write_pandas (a Parquet stage and COPY INTO on Snowflake). Returns the
     row count per table.
     """
-    from snowflake.connector.pandas_tools import write_pandas
-
     tables = raw_tables(db_path, raw_schema)
     counts: dict[str, int] = {}
-    con = connect()
+    con = connect()  # first: without the connector, one clear line (EngineSetupError)
+    from snowflake.connector.pandas_tools import write_pandas
+
     source = duckdb.connect(str(db_path), read_only=True)
     try:
         cur = con.cursor()
@@ -140,16 +140,18 @@ def run_dbt(args: list[str], root: Path, as_of: dt.date | None = None) -> None:
         backend="in_process").run(args)
 
 
-def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
+def export(out_dir: Path, marts: list[str], schema: str = MARTS_SCHEMA) -> dict[str, Path]:
     """Write each mart of the Snowflake warehouse to out_dir/<mart>.parquet; return the files.
+
+    schema: the marts' schema (`config` for the seeds the run's summary reads).
 
     Column names lower case (Snowflake stores unquoted names upper case), types as the
     connector's Arrow results give them.
     """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect()  # first: without the connector, one clear line (EngineSetupError)
     import pyarrow
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    con = connect()
     files = {}
     try:
         cur = con.cursor()
@@ -158,7 +160,7 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
         for catalog in ("tables", "views"):  # a mart may be a view
             cur.execute(
                 f"select table_name from information_schema.{catalog} where table_schema = %s",
-                (MARTS_SCHEMA.upper(),),
+                (schema.upper(),),
             )
             found |= {row[0].lower() for row in cur.fetchall()}
         missing = [mart for mart in marts if mart not in found]
@@ -168,7 +170,7 @@ def export(out_dir: Path, marts: list[str]) -> dict[str, Path]:
                 "(run `customer-health run --target snowflake`)"
             )
         for mart in marts:
-            cur.execute(f"select * from {MARTS_SCHEMA}.{mart}")
+            cur.execute(f"select * from {schema}.{mart}")
             # through pandas (the emulator's cursor has no fetch_arrow_all); a NaN that
             # pandas made of a null becomes a null again in Arrow (from_pandas)
             frame = cur.fetch_pandas_all()

@@ -267,3 +267,45 @@ def spark_run(root: Path, as_of: dt.date, full_refresh: bool = False) -> int:
         )
         print(summary.render(db_path))
     return EXIT_OK
+
+
+# -- customer-health run --target postgres|snowflake ------------------------------------
+
+def warehouse_run(root: Path, as_of: dt.date, target: str, full_refresh: bool = False) -> int:
+    """`customer-health run --target postgres|snowflake`: dbt build there, then the summary.
+
+    As the Spark run: the raw tables were copied by `customer-health load --target ...`
+    from a DuckDB warehouse (checked there), so no lock, preflight, publication or
+    notification; every seed is loaded (the seed plan reads a DuckDB warehouse). The marts
+    and config.health_bands are exported to a temporary DuckDB file the summary reads.
+    Snowflake's dbt runs in this process (an emulator patched into it serves dbt too).
+    """
+    import tempfile
+
+    from customer_health.analysis import summary
+    from customer_health.engines import export, postgres, rawcopy, snowflake
+
+    engine = {"postgres": postgres, "snowflake": snowflake}[target]
+    name = {"postgres": "PostgreSQL", "snowflake": "Snowflake"}[target]
+    print(f"customer_health: {name} warehouse, scoring date {as_of}")
+    try:
+        engine.connect().close()  # a server the user must start or configure: one line
+    except rawcopy.EngineSetupError as exc:
+        _err(f"customer-health run: {exc}")
+        return EXIT_USAGE
+    dbt = Dbt(root, as_of=as_of, target=target, env={"HEALTH_TARGET": target},
+              backend="in_process" if target == "snowflake" else "subprocess")
+    started = time.perf_counter()
+    try:
+        dbt.run(build_args(full_refresh))
+    except DbtFailure as exc:
+        _err(f"customer-health run: {exc}\ndbt build failed; see the messages above.")
+        return EXIT_FAILED
+    print(f"\ndbt build finished in {time.perf_counter() - started:.1f} s\n")
+    with tempfile.TemporaryDirectory(prefix="health_summary_") as tmp:
+        files = engine.export(Path(tmp) / "marts", export.mart_names(root))
+        bands = engine.export(Path(tmp) / "config", ["health_bands"], schema="config")
+        db_path = Path(tmp) / "summary.duckdb"
+        export.duckdb_from_parquet(files, db_path, {"config.health_bands": bands["health_bands"]})
+        print(summary.render(db_path))
+    return EXIT_OK
