@@ -51,9 +51,9 @@ set_aside as (
     from {{ ref(model) }}
     {% if not loop.last %}union all{% else %}
 ),
-
-{% endif %}
+{%- endif %}
 {%- endfor %}
+
 unconnected_sources as (
 
     select

@@ -4,8 +4,13 @@
     window the points of the account's rows sum exactly to score_then and
     score_now and their changes to score_change (the row's own score_change);
     a row that is not comparable has no points. Returns the offending rows.
+    "Exactly" is to the points' sixth decimal place (decimal(18,6)): the sums
+    are compared within half of its last digit, so an engine that sums decimals
+    as doubles (the Snowflake emulator: 45.00000000000001) still passes, and a
+    difference of one millionth of a point fails.
 -#}
 {% test customer_health_score_changes_add_up(model) %}
+{%- set tolerance = '0.0000005' %}
 
 with
 
@@ -43,10 +48,10 @@ checked as (
     where (
             model_rows.is_comparable
             and not (
-                model_rows.points_change = model_rows.points_now - model_rows.points_then
-                and window_sums.sum_points_then = model_rows.score_then
-                and window_sums.sum_points_now = model_rows.score_now
-                and window_sums.sum_points_change = model_rows.score_change
+                abs(model_rows.points_change - (model_rows.points_now - model_rows.points_then)) < {{ tolerance }}
+                and abs(window_sums.sum_points_then - model_rows.score_then) < {{ tolerance }}
+                and abs(window_sums.sum_points_now - model_rows.score_now) < {{ tolerance }}
+                and abs(window_sums.sum_points_change - model_rows.score_change) < {{ tolerance }}
                 and model_rows.score_change = model_rows.score_now - model_rows.score_then
             )
         )
