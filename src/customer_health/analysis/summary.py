@@ -28,7 +28,7 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return relations.has_table(con, schema, table)
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int | str]]:
     """Rows per model in the staging, intermediate and marts schemas."""
     schemas = {"staging", "intermediate", "marts"}
     if isinstance(con, relations.Warehouse):  # a host project's schemas (the manifest)
@@ -42,11 +42,17 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
         [sorted(schemas)],
     ).fetchall()
     catalog = con.execute("select current_database()").fetchone()[0]
-    return [
-        (f"{s}.{t}", con.execute(
-            f"select count(*) from {relations.Relation(s, t).sql(catalog)}").fetchone()[0])
-        for s, t in names
-    ]
+    counts: list[tuple[str, int | str]] = []
+    for s, t in names:
+        try:
+            rows: int | str = con.execute(
+                f"select count(*) from {relations.Relation(s, t).sql(catalog)}").fetchone()[0]
+        except duckdb.Error:
+            # a view DuckDB cannot bind in this file (a file named like a schema it reads:
+            # pipeline.relations.file_name_problem)
+            rows = "unreadable"
+        counts.append((f"{s}.{t}", rows))
+    return counts
 
 
 def unconnected_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ class ExportError(RuntimeError):
 def mart_names(root: Path) -> list[str]:
     """Return the marts of the project: the package's models in models/marts/, sorted (from
     dbt's manifest on a host project, else this project's models/marts/ folder)."""
-    return (relations.mart_names(root)
+    return (relations.mart_names(root, top_level=True)
             or sorted(path.stem for path in (root / "models" / "marts").glob("*.sql")))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import decimal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -106,7 +107,11 @@ class StepReport:
 
 
 def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):  # arr_at_risk (DECIMAL): a JSON number
+        return float(value)
+    return value
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -76,15 +76,12 @@ def marts_from_manifest(manifest_path: Path) -> list[str]:
     the package's models under models/marts/ wherever a host project's
     generate_schema_name put them (by model name)."""
     manifest = json.loads(manifest_path.read_text())
-    return sorted({
-        (node["name"] if node.get("package_name") == relations.PACKAGE
-         else node.get("alias") or node["name"])
+    standalone = {
+        node.get("alias") or node["name"]
         for node in manifest.get("nodes", {}).values()
-        if node.get("resource_type") == "model" and (
-            node.get("schema") == MARTS_SCHEMA
-            or (node.get("package_name") == relations.PACKAGE
-                and str(node.get("original_file_path", "")).startswith("models/marts/")))
-    })
+        if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
+    }
+    return sorted(standalone or relations.mart_names(manifest_file=manifest_path))
 
 
 def _sql_string(path: Path) -> str:

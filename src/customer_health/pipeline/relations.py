@@ -92,17 +92,24 @@ def model_relations(root: Path | None = None) -> dict[str, Relation]:
     return found
 
 
-def mart_names(root: Path | None = None) -> list[str]:
-    """The marts (models under models/marts/) a manifest lists, by model name."""
-    path = manifest_path(root)
+def mart_names(root: Path | None = None, top_level: bool = False,
+               manifest_file: Path | None = None) -> list[str]:
+    """The marts a manifest lists, by model name: the package's models built into the
+    schema of health_score (standalone: marts; on a host, where its generate_schema_name
+    put them). top_level: only those directly in models/marts/ (not models/marts/backtest/)."""
+    path = manifest_file or manifest_path(root)
     try:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError):
         return []
+    models = [node for node in manifest.get("nodes", {}).values()
+              if node.get("package_name") == PACKAGE and node.get("resource_type") == "model"]
+    schema = next((n.get("schema") for n in models if n["name"] == "health_score"), "marts")
     return sorted(
-        node["name"] for node in manifest.get("nodes", {}).values()
-        if node.get("package_name") == PACKAGE and node.get("resource_type") == "model"
-        and str(node.get("original_file_path", "")).replace("\\", "/").startswith("models/marts/")
+        node["name"] for node in models
+        if node.get("schema") == schema and (
+            not top_level
+            or str(node.get("original_file_path", "")).replace("\\", "/").count("/") == 2)
     )
 
 
@@ -199,6 +206,33 @@ def connect(db_path: Path | str, read_only: bool = True, root: Path | None = Non
     """Open the DuckDB warehouse at db_path (see Warehouse); root: the dbt project whose
     manifest says where the marts are (default: settings.project_dir())."""
     return Warehouse(duckdb.connect(str(db_path), read_only=read_only, **kwargs), root)
+
+
+def schemas_built(root: Path | None = None) -> set[str]:
+    """The schemas a build of the project writes (the manifest's, else the standalone
+    layout's), raw excluded."""
+    built = {r.schema for r in model_relations(root).values()}
+    return (built or set(STANDALONE_SCHEMAS)) - {"raw"}
+
+
+def file_name_problem(db_path: Path, root: Path | None = None) -> str | None:
+    """Why dbt cannot build into this DuckDB file, or None.
+
+    DuckDB names a file's catalog after its stem. The Python side qualifies every name with
+    the catalog, and so does dbt-duckdb; but DuckDB (2.0) refuses to create a view whose
+    query reads `"marts"."marts"."x"` (Binder Error: Ambiguous reference to catalog or
+    schema) even fully qualified, so a file named like a schema the build creates views
+    over (marts.duckdb, staging.duckdb, ...) cannot be built into. raw.duckdb can: the
+    models reading raw are tables.
+    """
+    stem = Path(db_path).name.split(".")[0]
+    if stem in schemas_built(root):
+        return (f"the warehouse file {Path(db_path).name} is named like the schema {stem} the "
+                f"build writes: DuckDB names a file's catalog after it and cannot create the "
+                f"views reading {stem}.{stem}.<table> (Ambiguous reference to catalog or "
+                f"schema); name the file otherwise (HEALTH_DUCKDB_PATH, e.g. "
+                f"{stem}_warehouse.duckdb)")
+    return None
 
 
 def has_table(con: Any, schema: str, table: str) -> bool:
