@@ -36,8 +36,11 @@ from customer_health.pipeline import settings
 PACKAGE = "customer_health"
 # the schemas of the standalone layout (dbt_project.yml's +schema, the raw contract)
 STANDALONE_SCHEMAS = ("raw", "marts", "intermediate", "staging", "config", "snapshots")
+# and the schemas only the Python side writes: the notification ledger, the demo's truth
+PYTHON_SCHEMAS = ("ops", "demo_truth")
 _NAME = re.compile(
-    r'(?<![\w."])(' + "|".join(STANDALONE_SCHEMAS) + r')\.("?)([A-Za-z_][\w]*)\2(?![\w."(])'
+    r'(?<![\w."])(' + "|".join(STANDALONE_SCHEMAS + PYTHON_SCHEMAS)
+    + r')\.("?)([A-Za-z_][\w]*)\2(?![\w."(])'
 )
 _STRING = re.compile(r"('(?:[^']|'')*')")
 
@@ -137,7 +140,7 @@ class Resolver:
         A model the manifest places elsewhere (a host's generate_schema_name) is read there
         when that table exists here; otherwise the standalone `schema.name`.
         """
-        if schema != "raw":
+        if schema in STANDALONE_SCHEMAS and schema != "raw":
             built = self.models.get(name)
             if built is not None and (built.schema, built.table) in self.tables:
                 return built
@@ -181,6 +184,10 @@ class Warehouse:
         if parameters is None:
             return self.con.execute(query)
         return self.con.execute(query, parameters)
+
+    def executemany(self, query: str, parameters: Any) -> duckdb.DuckDBPyConnection:
+        """Run query once per parameter set (names rewritten by Resolver.qualify)."""
+        return self.con.executemany(self.resolver.qualify(query), parameters)
 
     def sql(self, query: str, **kwargs: Any) -> duckdb.DuckDBPyRelation:
         """DuckDB's relational `sql`, names rewritten."""
