@@ -222,13 +222,21 @@ def _mart_rows(db: Path, schema: str, mart: str, renames: dict[str, str]) -> lis
     return sorted((tuple(rename(v) for v in row) for row in rows), key=repr)
 
 
-def test_host_project_builds_the_same_marts(standalone: Warehouse, tmp_path: Path) -> None:
-    host = tmp_path / "acme"
+@pytest.fixture(scope="module")
+def host_built(standalone: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The host project acme_analytics built (`dbt build --select package:customer_health`);
+    returns its folder (its warehouse: acme.duckdb)."""
+    host = tmp_path_factory.mktemp("host") / "acme"
     db = _host_project(host, standalone.root, standalone.db)
     result = _dbt(host, "build", "--select", "package:customer_health", "--exclude",
                   "tag:backtest", "--exclude-resource-type", "unit_test", "saved_query",
                   "exposure", db=db, check=False)
     assert result.returncode == 0, result.stdout[-6000:]
+    return host
+
+
+def test_host_project_builds_the_same_marts(standalone: Warehouse, host_built: Path) -> None:
+    db = host_built / "acme.duckdb"
     # the host's generate_schema_name decided: acme_marts, acme_config, ...
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -243,6 +251,49 @@ def test_host_project_builds_the_same_marts(standalone: Warehouse, tmp_path: Pat
         expected = _mart_rows(standalone.db, "marts", mart, {})
         assert expected, mart
         assert _mart_rows(db, "acme_marts", mart, renames) == expected, mart
+
+
+def _cli(host: Path, *args: str) -> subprocess.CompletedProcess:
+    """customer-health on the host project (HEALTH_PROJECT_DIR), output captured."""
+    env = {**os.environ, "HEALTH_PROJECT_DIR": str(host),
+           "HEALTH_DUCKDB_PATH": str(host / "acme.duckdb"),
+           "HEALTH_PUBLISH_DIR": str(host / "published")}
+    env.pop("DBT_TARGET_PATH", None)
+    return subprocess.run([str(Path(DBT).with_name("customer-health")), *args], cwd=host,
+                          env=env, capture_output=True, text=True)
+
+
+def test_cli_reads_the_marts_where_the_host_built_them(host_built: Path,
+                                                       standalone: Warehouse) -> None:
+    """summary, report, publish and export on the host find the marts in acme_marts (from
+    dbt's manifest, pipeline.relations), not in a schema marts the host never built."""
+    summary = _cli(host_built, "summary")
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    assert "Traceback" not in summary.stderr
+    scored = standalone.scalar("select count(*) from marts.health_score")
+    assert "Ten most at-risk accounts" in summary.stdout
+    assert any(line.split()[:2] == ["acme_marts.health_score", str(scored)]
+               for line in summary.stdout.splitlines()), summary.stdout[:3000]
+
+    report = _cli(host_built, "report", "--out", str(host_built / "report.html"))
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "holds no built marts" not in report.stderr
+    assert (host_built / "report.html").stat().st_size > 0
+
+    published = _cli(host_built, "publish")
+    assert published.returncode == 0, published.stderr[-3000:]
+    con = duckdb.connect(str(host_built / "published" / "customer_health.duckdb"),
+                         read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.health_score").fetchone()[0] == scored
+    finally:
+        con.close()
+
+    exported = _cli(host_built, "export", "--target", "duckdb", "--to",
+                    str(host_built / "exported"))
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    parquet = host_built / "exported" / "health_score.parquet"
+    assert duckdb.connect().execute(f"select count(*) from '{parquet}'").fetchone()[0] == scored
 
 
 # -- the raw contract checked by dbt itself ---------------------------------------------

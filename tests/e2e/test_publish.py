@@ -159,8 +159,8 @@ def test_publication_holds_the_marts_only(
         expected = _marts(working)
     finally:
         working.close()
-    # 8 marts + the 5 backtest marts (models/marts/backtest)
-    assert len(expected) == 13 and publication.rows == expected
+    # 12 marts + the 5 backtest marts (models/marts/backtest)
+    assert len(expected) == 17 and publication.rows == expected
     con = duckdb.connect(str(out / publish.DUCKDB_NAME), read_only=True)
     try:
         schemas = {r[0] for r in con.execute(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health.pipeline import settings
+from customer_health.pipeline import relations, settings
 from customer_health.pipeline.dbt import Dbt
 
 # The months reported as "seasonal": the ones with the lowest estimated month-of-year index.
@@ -137,16 +137,11 @@ def ablate(db_path: Path) -> dict:
     """Rescore a copy of db_path without the seasonal adjustment; compare both backtests."""
     if not db_path.exists():
         raise AblationError(f"no warehouse at {db_path}: run `customer-health run` first")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         for relation in ("marts.health_score_fitness", "intermediate.int_backtest_outcomes_joined"):
             schema, table = relation.split(".")
-            found = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchone()[0]
-            if not found:
+            if not relations.has_table(con, schema, table):
                 raise AblationError(f"{relation} is missing: run `customer-health run` first")
         horizon = _default_horizon(con)
         first_day, as_of = con.execute(
@@ -181,7 +176,7 @@ def ablate(db_path: Path) -> dict:
                 os.environ.pop("HEALTH_SCORE_HISTORY_DAYS", None)
             else:
                 os.environ["HEALTH_SCORE_HISTORY_DAYS"] = previous
-        con = duckdb.connect(str(copy), read_only=True)
+        con = relations.connect(copy)
         try:
             without_adjustment = read_side(con, horizon, months)
         finally:

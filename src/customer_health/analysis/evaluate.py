@@ -16,9 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
-
-from customer_health.pipeline import settings
+from customer_health.pipeline import relations, settings
 from customer_health.pipeline.dbt import Dbt
 
 
@@ -58,7 +56,7 @@ def backtest(db_path: Path, as_of: dt.date, horizon_days: int) -> dict:
             ["run", "--full-refresh", "--vars", variables, "--target-path", f"{tmp}/target"],
             capture=True,
         )
-        con = duckdb.connect(str(copy), read_only=True)
+        con = relations.connect(copy)
         try:
             rows = con.execute(
                 """

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from customer_health.pipeline import relations
+
 SCHEMAS = ("staging", "intermediate", "marts")
 
 
@@ -23,27 +25,34 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Tell whether schema.table exists."""
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
+    return relations.has_table(con, schema, table)
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int | str]]:
     """Rows per model in the staging, intermediate and marts schemas."""
+    schemas = {"staging", "intermediate", "marts"}
+    if isinstance(con, relations.Warehouse):  # a host project's schemas (the manifest)
+        schemas |= {r.schema for r in con.resolver.models.values()
+                    if r.kind == "model" and not r.schema.endswith("config")}
     names = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_schema in ('staging', 'intermediate', 'marts') "
-        "order by case table_schema when 'staging' then 1 when 'intermediate' then 2 else 3 end, "
-        "table_name"
+        "where table_catalog = current_database() and list_contains(?, table_schema) "
+        "order by case when table_schema like '%staging' then 1 "
+        "when table_schema like '%intermediate' then 2 else 3 end, table_schema, table_name",
+        [sorted(schemas)],
     ).fetchall()
-    return [
-        (f"{s}.{t}", con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0])
-        for s, t in names
-    ]
+    catalog = con.execute("select current_database()").fetchone()[0]
+    counts: list[tuple[str, int | str]] = []
+    for s, t in names:
+        try:
+            rows: int | str = con.execute(
+                f"select count(*) from {relations.Relation(s, t).sql(catalog)}").fetchone()[0]
+        except duckdb.Error:
+            # a view DuckDB cannot bind in this file (a file named like a schema it reads:
+            # pipeline.relations.file_name_problem)
+            rows = "unreadable"
+        counts.append((f"{s}.{t}", rows))
+    return counts
 
 
 def unconnected_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -67,7 +76,7 @@ def unconnected_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]
 
 def render(db_path: Path) -> str:
     """Return the summary of the warehouse at db_path as text."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         parts: list[str] = []
         parts.append("Rows per model\n" + _table(row_counts(con), ["model", "rows"]))

@@ -7,12 +7,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 if TYPE_CHECKING:
     pass
 
 from customer_health.bench.tiers import RAW_TABLES
+from customer_health.pipeline import relations
 
 
 def duckdb_settings() -> dict[str, Any]:
@@ -29,7 +28,7 @@ def floor_scan(db_path: Path) -> dict[str, Any]:
     Per table: group by account, count(*) and the max of its timestamp. Runs in
     this process with the profile's DuckDB threads and memory limit.
     """
-    con = duckdb.connect(str(db_path), read_only=True, config=duckdb_settings())
+    con = relations.connect(db_path, config=duckdb_settings())
     try:
         per_table: dict[str, float] = {}
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from customer_health.bench.memory import PeakTreeRss
 from customer_health.bench.run_results import count_nodes, slowest_nodes, sql_time_split
 from customer_health.bench.tiers import Tier
 from customer_health.bench.warehouses import _remove_database, append_one_day, ensure_raw
+from customer_health.pipeline import relations
 from customer_health.pipeline.dbt import Dbt, DbtFailure
 from customer_health.pipeline.run import plan_seeds, recorded_build
 
@@ -116,7 +117,7 @@ def phase_medians(phase: str, samples: Sequence[dict[str, Any]]) -> dict[str, fl
 
 def scored_through(db_path: Path) -> str | None:
     """Return the last score date in marts.health_score_daily (None when there is none)."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         last = con.execute("select max(score_date) from marts.health_score_daily").fetchone()[0]
         return last.isoformat() if last else None

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 if TYPE_CHECKING:
     from customer_health.generator import GeneratorConfig
 
 from customer_health.bench.common import log
 from customer_health.bench.tiers import RAW_TABLES, Tier, tier_config
+from customer_health.pipeline import relations
 
 
 def generator_identity(config: GeneratorConfig) -> dict[str, Any]:
@@ -37,7 +36,7 @@ def identity_hash(identity: dict[str, Any]) -> str:
 
 def raw_row_counts(db_path: Path) -> dict[str, int]:
     """Return the row count of every raw contract table in the warehouse."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         return {
             t.name: int(con.execute(f"select count(*) from raw.{t.name}").fetchone()[0])
@@ -104,7 +103,7 @@ def append_one_day(db_path: Path, last_day: dt.date, suffix: str = "_d1") -> dic
     """
     start = dt.datetime.combine(last_day, dt.time())
     end = start + dt.timedelta(days=1)
-    con = duckdb.connect(str(db_path))
+    con = relations.connect(db_path, read_only=False)
     try:
         appended: dict[str, int] = {}
         con.execute("begin transaction")

@@ -129,18 +129,18 @@ def require_tables(db_path: Path, *relations: str) -> None:
     """Raise UsageError unless the warehouse exists and holds every schema.table named."""
     import duckdb
 
+    from customer_health.pipeline.relations import connect as open_warehouse
+
     require_warehouse(db_path)
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = open_warehouse(db_path)
     except duckdb.Error as exc:
         raise UsageError(f"cannot open the warehouse {db_path}: "
                          f"{str(exc).splitlines()[0]}") from None
     try:
-        found = {f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        missing = [r for r in relations if not con.resolver.has(*r.split(".", 1))]
     finally:
         con.close()
-    missing = [r for r in relations if r not in found]
     if missing:
         raise UsageError(
             f"the warehouse {db_path} has no {', '.join(missing)}: run `customer-health run` "

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from customer_health.cli import args as cliargs
+from customer_health.pipeline import relations
 
 HELP = "backtest: score at an earlier date vs later churn"
 
@@ -28,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Backtest the score against churn that happened after an earlier scoring date."""
-    import duckdb
 
     from customer_health.analysis import evaluate
     from customer_health.pipeline import settings
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2))
         return 0
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         last_day = con.execute("select max(cast(occurred_at as date)) from raw.usage_events")
         end = last_day.fetchone()[0]

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
+from customer_health.pipeline import relations
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -24,8 +24,10 @@ class ExportError(RuntimeError):
 
 
 def mart_names(root: Path) -> list[str]:
-    """Return the marts of the project: the models in models/marts/, sorted."""
-    return sorted(path.stem for path in (root / "models" / "marts").glob("*.sql"))
+    """Return the marts of the project: the package's models in models/marts/, sorted (from
+    dbt's manifest on a host project, else this project's models/marts/ folder)."""
+    return (relations.mart_names(root, top_level=True)
+            or sorted(path.stem for path in (root / "models" / "marts").glob("*.sql")))
 
 
 def export_duckdb(db_path: Path, out_dir: Path, marts: list[str]) -> dict[str, Path]:
@@ -33,22 +35,16 @@ def export_duckdb(db_path: Path, out_dir: Path, marts: list[str]) -> dict[str, P
     if not db_path.exists():
         raise ExportError(f"DuckDB file {db_path} does not exist (run `customer-health run`)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
-        found = {
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        }
-        missing = [mart for mart in marts if mart not in found]
+        missing = [mart for mart in marts if not con.resolver.has(MARTS_SCHEMA, mart)]
         if missing:
             raise ExportError(f"{db_path} has no mart {', '.join(missing)} (build it first)")
         files = {}
         for mart in marts:
             path = out_dir / f"{mart}.parquet"
-            con.execute(f'copy "{MARTS_SCHEMA}"."{mart}" to \'{path}\' (format parquet)')
+            source = con.resolver.sql(MARTS_SCHEMA, mart)
+            con.execute(f"copy {source} to '{path}' (format parquet)")
             files[mart] = path
         return files
     finally:
@@ -91,7 +87,7 @@ def duckdb_from_parquet(files: dict[str, Path], db_path: Path, extra: dict[str, 
 
     extra maps "schema.table" to a Parquet file. The Spark run's summary reads it.
     """
-    con = duckdb.connect(str(db_path))
+    con = relations.connect(db_path, read_only=False)
     try:
         for relation, path in [
             *((f"{MARTS_SCHEMA}.{mart}", path) for mart, path in files.items()),
@@ -99,10 +95,9 @@ def duckdb_from_parquet(files: dict[str, Path], db_path: Path, extra: dict[str, 
         ]:
             schema, table = relation.split(".")
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(
-                f'create or replace table "{schema}"."{table}" as '
-                f"select * from read_parquet('{path}')"
-            )
+            target = relations.Relation(schema, table).sql(con.resolver.catalog)
+            con.execute(f"create or replace table {target} as "
+                        f"select * from read_parquet('{path}')")
     finally:
         con.close()
 

@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import jinja2
 import yaml
 
+from customer_health.pipeline import relations
 from customer_health.pipeline.dbt import Dbt, DbtFailure
 
 if TYPE_CHECKING:  # pyspark is the optional extra `spark`
@@ -157,11 +157,12 @@ def raw_tables(db_path: Path, raw_schema: str = RAW_SCHEMA) -> dict[str, list[tu
     """Return {table: [(column, DuckDB type), ...]} of the raw schema of a DuckDB file."""
     if not db_path.exists():
         raise SparkSetupError(f"DuckDB file {db_path} does not exist")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         rows = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = ? order by table_name, ordinal_position",
+            "where table_catalog = current_database() and table_schema = ? "
+            "order by table_name, ordinal_position",
             [raw_schema],
         ).fetchall()
     finally:
@@ -172,6 +173,23 @@ def raw_tables(db_path: Path, raw_schema: str = RAW_SCHEMA) -> dict[str, list[tu
     if not tables:
         raise SparkSetupError(f"{db_path} has no tables in schema {raw_schema}")
     return tables
+
+
+def raw_to_parquet(db_path: Path, tables: list[str], out_dir: Path,
+                   raw_schema: str = RAW_SCHEMA) -> dict[str, Path]:
+    """Write each raw table of a DuckDB file to out_dir/<table>.parquet (the loader's read
+    side: catalog-qualified, so a file named raw.duckdb reads as any other)."""
+    files: dict[str, Path] = {}
+    con = relations.connect(db_path)
+    try:
+        for table in tables:
+            path = out_dir / f"{table}.parquet"
+            source = relations.Relation(raw_schema, table).sql(con.resolver.catalog)
+            con.execute(f"copy (select * from {source}) to '{path}' (format parquet)")
+            files[table] = path
+    finally:
+        con.close()
+    return files
 
 
 def load_from_duckdb(
@@ -187,17 +205,9 @@ def load_from_duckdb(
     spark.sql(f"create database if not exists {raw_schema}")
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="health_load_") as tmp:
-        con = duckdb.connect(str(db_path), read_only=True)
-        try:
-            for table in tables:
-                con.execute(
-                    f'copy (select * from "{raw_schema}"."{table}") '
-                    f"to '{Path(tmp) / table}.parquet' (format parquet)"
-                )
-        finally:
-            con.close()
+        files = raw_to_parquet(db_path, list(tables), Path(tmp), raw_schema)
         for table, columns in tables.items():
-            frame = spark.read.parquet(str(Path(tmp) / f"{table}.parquet"))
+            frame = spark.read.parquet(str(files[table]))
             frame = frame.selectExpr(*[
                 f"cast(`{name}` as {spark_type(data_type)}) as `{name}`"
                 for name, data_type in columns

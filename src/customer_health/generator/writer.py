@@ -14,6 +14,7 @@ from customer_health.generator.config import (
     GeneratorConfig,
 )
 from customer_health.generator.materialise import _ORDER_KEYS, _materialise, _sql
+from customer_health.pipeline import relations
 
 
 def generate(config: GeneratorConfig) -> dict[str, pd.DataFrame]:
@@ -49,7 +50,7 @@ def write_warehouse(db_path: str | os.PathLike[str], config: GeneratorConfig) ->
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    con = duckdb.connect(path)
+    con = relations.connect(path, read_only=False)
     try:
         counts = _materialise(con, compact, consume=True)
         _sql(con, "drop table if exists demo_truth.generation")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import decimal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from customer_health.notify import config as notify_config
 from customer_health.notify import ledger as notify_ledger
 from customer_health.notify.channels import EmailChannel, TasksChannel, WebhookChannel
 from customer_health.notify.ledger import Outcome
+from customer_health.pipeline import relations
 
 ALERTS_RELATION = "marts.health_alerts"
 RECIPIENTS_RELATION = "config.notification_recipients"
@@ -105,7 +107,11 @@ class StepReport:
 
 
 def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):  # arr_at_risk (DECIMAL): a JSON number
+        return float(value)
+    return value
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -208,10 +214,7 @@ def plan_channel(
 
 def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, table = relation.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? "
-        "and table_name = ?", [schema, table]
-    ).fetchone()[0])
+    return relations.has_table(con, schema, table)
 
 
 def _ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -239,7 +242,7 @@ def _connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnectio
     if not db_path.exists():
         raise NotifyError(f"warehouse {db_path} not found: run `customer-health run` first")
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
+        con = relations.connect(db_path, read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise NotifyError(

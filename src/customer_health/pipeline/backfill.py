@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from customer_health.pipeline import seeds, settings
+from customer_health.pipeline import relations, seeds, settings
 from customer_health.pipeline.dbt import Dbt, build_args
 
 HISTORY_RELATION = "marts.health_score_daily"
@@ -86,14 +86,12 @@ def plan_chunks(dates: list[dt.date], chunk_days: int) -> list[tuple[dt.date, dt
 
 def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, table = relation.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? "
-        "and table_name = ?", [schema, table]).fetchone()[0])
+    return relations.has_table(con, schema, table)
 
 
 def current_config_version(db_path: Path) -> str | None:
     """The config_version of the last build of the configuration (None before any)."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         if not _relation_exists(con, CONFIG_RELATION):
             return None
@@ -109,7 +107,7 @@ def complete_dates(
     """The dates of [start, end] whose stored rows all carry config_version."""
     if config_version is None:
         return set()
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         if not _relation_exists(con, HISTORY_RELATION):
             return set()

@@ -8,14 +8,14 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
+from customer_health.pipeline import relations
 
 
 def _raw_state(db_path: Path) -> tuple[bool, dt.date | None]:
     """Return (raw tables present, end date of the demo marker or None)."""
     if not db_path.exists():
         return False, None
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         raw_tables = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'raw'"

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from customer_health.pipeline import settings
+from customer_health.pipeline import relations, settings
 
 # The contract types, the cast staging applies to each, and the DuckDB types that hold
 # them without a check. `string` takes any type: ids and text are cast to strings.
@@ -198,7 +198,8 @@ def _warehouse_columns(
     """{schema.table: {column: DuckDB type}} for the given schemas."""
     rows = con.execute(
         "select lower(table_schema), lower(table_name), lower(column_name), data_type "
-        "from information_schema.columns where lower(table_schema) in "
+        "from information_schema.columns where table_catalog = current_database() "
+        "and lower(table_schema) in "
         f"({', '.join('?' for _ in schemas)}) order by ordinal_position",
         sorted(schemas),
     ).fetchall()
@@ -268,7 +269,7 @@ def _check_column(
     if base not in TEXT_TYPES | INTEGER_TYPES | FLOAT_TYPES | {"DECIMAL"}:
         report.problems.append(f"{where}: expected {expected}, found {found_type}")
         return
-    checked, failing, sample = _cast_failures(con, _relation_sql(table), column.name,
+    checked, failing, sample = _cast_failures(con, _relation_sql(con, table), column.name,
                                               expected, base)
     if failing:
         what = "text" if base in TEXT_TYPES else "values"
@@ -285,8 +286,10 @@ def _check_column(
         )
 
 
-def _relation_sql(table: ContractTable) -> str:
-    return f"{_quote(table.schema)}.{_quote(table.name)}"
+def _relation_sql(con: duckdb.DuckDBPyConnection, table: ContractTable) -> str:
+    """The table's catalog-qualified name: immune to a file named like the schema (raw.duckdb)."""
+    catalog = con.execute("select current_database()").fetchone()[0]
+    return f"{_quote(catalog)}.{_quote(table.schema)}.{_quote(table.name)}"
 
 
 def _rename_candidates(missing: list[str], extra: list[str]) -> dict[str, str]:
@@ -315,7 +318,7 @@ def check(db_path: Path, root: Path | None = None) -> PreflightReport:
     if not Path(db_path).exists():
         report.problems.append(f"warehouse not found: {db_path}")
         return report
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         con.execute("set TimeZone = 'UTC'")
         found = _warehouse_columns(con, {t.schema for t in contract})
@@ -357,7 +360,7 @@ def check(db_path: Path, root: Path | None = None) -> PreflightReport:
                     f"{table.relation}: extra column(s) {', '.join(unexplained)} "
                     "not in the contract, ignored"
                 )
-            rows = con.execute(f"select count(*) from {_relation_sql(table)}").fetchone()[0]
+            rows = con.execute(f"select count(*) from {_relation_sql(con, table)}").fetchone()[0]
             if not rows:
                 report.notes.append(
                     f"{table.relation}: empty; the build proceeds and the criteria that read "

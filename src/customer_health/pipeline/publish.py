@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_health.pipeline import settings
+from customer_health.pipeline import relations, settings
 
 DEFAULT_PUBLISH_DIR = "data/published"
 DUCKDB_NAME = "customer_health.duckdb"
@@ -72,13 +72,16 @@ def publish_dir(root: Path | None = None) -> Path:
 
 
 def marts_from_manifest(manifest_path: Path) -> list[str]:
-    """The mart models a dbt manifest lists (schema marts), by table name."""
+    """The mart models a dbt manifest lists, by table name: schema marts (standalone), and
+    the package's models under models/marts/ wherever a host project's
+    generate_schema_name put them (by model name)."""
     manifest = json.loads(manifest_path.read_text())
-    return sorted(
+    standalone = {
         node.get("alias") or node["name"]
         for node in manifest.get("nodes", {}).values()
         if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
-    )
+    }
+    return sorted(standalone or relations.mart_names(manifest_file=manifest_path))
 
 
 def _sql_string(path: Path) -> str:
@@ -125,7 +128,9 @@ def publish(
 ) -> Publication:
     """Copy the marts of the working warehouse to out_dir and swap them in atomically.
 
-    marts: the tables of schema marts to publish (default: every table there). The
+    marts: the marts to publish (default: every table of schema marts, or on a host
+    project every mart its manifest lists). Each is read where the build put it
+    (pipeline.relations: the project's dbt manifest) and published in schema marts. The
     caller must hold the run lock (no build writes the warehouse meanwhile).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,26 +146,27 @@ def publish(
         try:
             con.execute("set TimeZone = 'UTC'")
             con.execute(f"attach {_sql_string(db_path)} as working (read_only)")
-            found = [r[0] for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'working' and table_schema = ? order by 1",
-                [MARTS_SCHEMA],
-            ).fetchall()]
-            wanted = marts if marts is not None else found
-            missing = sorted(set(wanted) - set(found))
+            tables = {(s, t) for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = 'working'").fetchall()}
+            working = relations.Resolver("working", tables, relations.model_relations())
+            if marts is not None:
+                wanted = marts
+            else:
+                wanted = sorted({t for s, t in tables if s == MARTS_SCHEMA} | {
+                    m for m in relations.mart_names() if working.has(MARTS_SCHEMA, m)})
+            missing = sorted(m for m in wanted if not working.has(MARTS_SCHEMA, m))
             if missing:
                 raise PublishError(f"marts missing from {db_path}: {', '.join(missing)}")
-            con.execute(f"create schema {MARTS_SCHEMA}")
+            catalog = con.execute("select current_database()").fetchone()[0]
+            con.execute(f"create schema {_quote(catalog)}.{MARTS_SCHEMA}")
             for mart in wanted:
-                source = f"working.{MARTS_SCHEMA}.{_quote(mart)}"
-                con.execute(f"create table {MARTS_SCHEMA}.{_quote(mart)} as select * from {source}")
+                source = working.sql(MARTS_SCHEMA, mart)
+                target = relations.Relation(MARTS_SCHEMA, mart).sql(catalog)
+                con.execute(f"create table {target} as select * from {source}")
                 parquet = tmp_parquet / f"{mart}.parquet"
-                con.execute(
-                    f"copy {MARTS_SCHEMA}.{_quote(mart)} to {_sql_string(parquet)} (format parquet)"
-                )
-                rows[mart] = int(con.execute(
-                    f"select count(*) from {MARTS_SCHEMA}.{_quote(mart)}"
-                ).fetchone()[0])
+                con.execute(f"copy {target} to {_sql_string(parquet)} (format parquet)")
+                rows[mart] = int(con.execute(f"select count(*) from {target}").fetchone()[0])
             con.execute("detach working")
             con.execute("checkpoint")
         finally:

@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from customer_health.pipeline import lock, seeds
+from customer_health.pipeline import lock, relations, seeds
 from customer_health.pipeline.dbt import Dbt, DbtFailure, build_args
 
 # Exit codes of `customer-health run` (README, "Reliability"): a scheduler can rely on them.
@@ -163,6 +163,10 @@ def _run_locked(dbt: Dbt, full_refresh: bool, backfill_days: int | None, lock_fd
     if busy:
         _err(f"customer_health: {busy}")
         return EXIT_BUSY
+    named_like_a_schema = relations.file_name_problem(db_path, dbt.root)
+    if named_like_a_schema:
+        _err(f"customer_health: {named_like_a_schema}")
+        return EXIT_USAGE
     message, generated = demo.ensure_demo_warehouse(
         db_path, os.environ.get("HEALTH_DEMO", "auto"), as_of)
     print(message)

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import duckdb
 
+from customer_health.pipeline import relations
+
 if TYPE_CHECKING:
     import pandas as pd
     from great_expectations.data_context import AbstractDataContext
@@ -283,9 +285,17 @@ def _failed(table: str, config: dict[str, Any], message: str) -> ExpectationOutc
 
 
 def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """schema.table names of the warehouse's tables and views."""
-    rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-    return {f"{schema}.{name}".lower() for schema, name in rows}
+    """schema.table names of the warehouse's tables and views (its own catalog); a model a
+    host project's build put elsewhere (pipeline.relations) under its standalone name."""
+    rows = con.execute("select table_schema, table_name from information_schema.tables "
+                       "where table_catalog = current_database()").fetchall()
+    found = {f"{schema}.{name}".lower() for schema, name in rows}
+    if isinstance(con, relations.Warehouse):
+        for name, built in con.resolver.models.items():
+            if (built.schema, built.table) in con.resolver.tables:
+                found |= {f"{schema}.{name}".lower() for schema in relations.STANDALONE_SCHEMAS
+                          if schema != "raw"}
+    return found
 
 
 def _quote(table: str) -> str:
@@ -297,7 +307,10 @@ def _read_table(
     con: duckdb.DuckDBPyConnection, table: str, max_rows: int | None
 ) -> tuple[pd.DataFrame, int]:
     """Read a table into pandas (a deterministic sample above max_rows); return (df, total)."""
-    relation = _quote(table)
+    if isinstance(con, relations.Warehouse) and table.count(".") == 1:
+        relation = con.resolver.sql(*table.split("."))
+    else:
+        relation = _quote(table)
     total = int(con.execute(f"select count(*) from {relation}").fetchone()[0])
     sql = f"select * from {relation}"
     if max_rows is not None and total > max_rows:
@@ -354,7 +367,7 @@ def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> Valida
     rows_validated: dict[str, int] = {}
     rows_total: dict[str, int] = {}
     context = _gx_context()
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         existing = _existing_tables(con)
         optional = _optional_tables() if stage == "raw" else set()

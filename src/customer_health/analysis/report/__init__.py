@@ -26,7 +26,7 @@ from customer_health.analysis.report.marts import (
     ReportError,
 )
 from customer_health.analysis.report.panels import PANELS
-from customer_health.pipeline import settings
+from customer_health.pipeline import relations, settings
 
 __all__ = ["DEFAULT_OUT", "EXIT_USAGE", "PANELS", "Marts", "Panel", "ReportError",
            "build_panels", "render_html", "write_report"]
@@ -37,7 +37,7 @@ def build_panels(db_path: Path) -> tuple[list[Panel], dict[str, Any]]:
     if not db_path.exists():
         raise ReportError(f"no warehouse at {db_path}: run `customer-health run` first")
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = relations.connect(db_path)
     except duckdb.Error as exc:
         raise ReportError(f"cannot open {db_path}: {str(exc).splitlines()[0]}") from exc
     try:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from customer_health.pipeline import relations
+
 if TYPE_CHECKING:  # plotly and pandas load when the command runs, not with the CLI
     import pandas as pd
 
@@ -51,7 +53,10 @@ class Marts:
         }
 
     def has(self, relation: str) -> bool:
-        """True when schema.table exists."""
+        """True when schema.table exists (a mart where the build put it:
+        pipeline.relations)."""
+        if isinstance(self.con, relations.Warehouse):
+            return self.con.resolver.has(*relation.split(".", 1))
         return relation in self.tables
 
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:

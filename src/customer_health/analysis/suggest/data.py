@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import yaml
 
+from customer_health.pipeline import relations
 from customer_health.pipeline.dbt import Dbt
 
 if TYPE_CHECKING:  # numpy and pandas load when the command runs, not with the CLI
@@ -122,7 +123,7 @@ def warehouse_span(db_path: Path) -> tuple[dt.date, dt.date]:
     if not db_path.exists():
         raise SuggestError(f"no warehouse at {db_path}: run `customer-health run` first")
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = relations.connect(db_path)
     except duckdb.Error as exc:
         raise SuggestError(f"cannot open {db_path}: {str(exc).splitlines()[0]}") from exc
     try:
@@ -146,7 +147,7 @@ def warehouse_span(db_path: Path) -> tuple[dt.date, dt.date]:
 
 def outcomes(db_path: Path) -> pd.DataFrame:
     """account_id, segment, is_internal, churn date of every accepted account."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = relations.connect(db_path)
     try:
         return con.execute(
             "select account_id, is_internal, cast(churned_at as date) as churn_date "
@@ -189,7 +190,7 @@ def score_history(
                 "rebuilding the past scores failed (dbt run on a copy): "
                 + " | ".join(line.strip() for line in tail)
             ) from exc
-        con = duckdb.connect(str(copy), read_only=True)
+        con = relations.connect(copy)
         try:
             return criterion_rows(con, dates)
         finally:
