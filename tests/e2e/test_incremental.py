@@ -314,11 +314,16 @@ STAGING = {
 # known when they were computed (DECISIONLOG.md, "History, alerts, overrides"), so what compares
 # today's score with 7 or 30 days ago differs from a full refresh after a re-delivery of May:
 # the score changes, and the alerts other than band_downgrade (which compares with yesterday).
+# The score changes (and their words) read the stored history of 7 and 30 days ago, which
+# an incremental run keeps as it was shown then and a full refresh recomputes: left out, like
+# the stored days outside the recompute window (DECISIONLOG.md, "Score change attribution").
 MARTS = {
     "health_score": "select * exclude (score_change_7d, score_change_30d) from marts.health_score",
     "health_score_criteria": "select * from marts.health_score_criteria",
-    "health_alerts": "select * from marts.health_alerts where alert_type = 'band_downgrade'",
-    "critical_cases": "select * exclude (score_change_30d) from marts.critical_cases",
+    "health_alerts": "select * exclude (score_change_explained) from marts.health_alerts "
+                     "where alert_type = 'band_downgrade'",
+    "critical_cases": "select * exclude (score_change_30d, score_change_explained) "
+                      "from marts.critical_cases",
     "rejected_rows": "select * exclude (detected_at) from marts.rejected_rows",
     "data_quality_summary": "select * exclude (detected_at) from marts.data_quality_summary",
 }

@@ -173,13 +173,15 @@ def _csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def test_suggest_writes_seeds_in_the_seed_format(small_built: Warehouse, tmp_path: Path) -> None:
     seeds = small_built.root / "seeds"
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in seeds.iterdir()}
+    before = {str(p.relative_to(seeds)): hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in seeds.rglob('*') if p.is_file()}
     out = tmp_path / "suggested"
     done = _cli(small_built.root, small_built.db, "--window-days", "31", "--every-days", "15",
                 "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Held-out AUC" in done.stdout and "seeds/ is unchanged" in done.stdout
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in seeds.iterdir()}
+    after = {str(p.relative_to(seeds)): hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in seeds.rglob('*') if p.is_file()}
     assert after == before
 
     fields, weights = _csv(out / "health_weights.csv")
