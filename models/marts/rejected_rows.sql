@@ -77,7 +77,6 @@ problems as (
     {% endfor %}
     {%- for model in adapter_set_aside_models() %}
         -- vendor rows a source adapter leaves out by rule (docs/sources.md)
-        union all
         select
             source_table,
             source_key,
@@ -87,13 +86,14 @@ problems as (
             raw_record,
             loaded_at
         from {{ ref(model) }}
+        union all
     {%- endfor %}
 
     -- the account hierarchy's parent links set aside before roll-ups (int_account_hierarchy_checked):
     -- the row was accepted, so the record shows the hierarchy columns it was set aside for
     -- (unknown parents are listed above by staging, as unknown_parent)
     select
-        '{{ raw }}.accounts' as source_table,
+        '{{ customer_health_raw_name('accounts') }}' as source_table,
         hierarchy.account_id as source_key,
         'repaired' as severity,
         hierarchy.hierarchy_problem as reason,
