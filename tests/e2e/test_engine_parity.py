@@ -57,8 +57,14 @@ VOLATILE = {"detected_at"}
 # double in fakesnow ('14.0 interactions', Snowflake: NUMBER, '14'), a raw row's JSON prints
 # a decimal without trailing zeros (10 for 10.00) and its keys are the upper-case column
 # names Snowflake stores unquoted identifiers as.
-EMULATOR_TEXTS = {"evidence", "driver_evidence", "raw_record"}
+EMULATOR_TEXTS = {"evidence", "driver_evidence", "raw_record", "evidence_then", "evidence_now"}
 FLOAT_TOLERANCE = 1e-9
+# The criterion points stored as decimal(18, 6) (health_score_criteria_daily, health_score_changes)
+# are a double rounded to 6 places; the double's last bits differ between engines (the order
+# of a product and a division), so a value on a rounding boundary can land on either
+# neighbour: one millionth of a point apart at most. Decimals are compared to that; every
+# float to 1e-9.
+DECIMAL_TOLERANCE = 1e-6 + 1e-12
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type",
          "saved_query", "--exclude-resource-type", "exposure"]
 SPARK_BUILD = ["build", "--exclude-resource-type", "unit_test", "--resource-type", "model",
@@ -258,7 +264,9 @@ def _is_number(value: object) -> bool:
 def _same(a: object, b: object) -> bool:
     """Equal, numbers within FLOAT_TOLERANCE whatever their type (Snowflake's NUMBER)."""
     if _is_number(a) and _is_number(b):
-        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=FLOAT_TOLERANCE)
+        tolerance = (DECIMAL_TOLERANCE if isinstance(a, Decimal) and isinstance(b, Decimal)
+                     else FLOAT_TOLERANCE)
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=tolerance)
     return a == b
 
 
