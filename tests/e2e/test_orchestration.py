@@ -3,7 +3,9 @@
 A small demo portfolio whose history ends yesterday (so the sources are fresh) in its own
 project copy: `dagster definitions validate` loads the definitions, the schedule evaluates
 to a run request for the UTC day before the tick, and the daily_refresh job materialises
-every asset in-process, with every asset check passing and the marts published.
+every asset in-process, with every asset check passing and the marts published. dbt is
+started only by the run pipeline (pipeline.dbt.Dbt.run is recorded, dagster-dbt's
+DbtCliResource refuses to run); no orchestration module imports another way to start it.
 """
 
 from __future__ import annotations
@@ -30,9 +32,27 @@ JOB_SCRIPT = textwrap.dedent(
     """
     import collections, datetime as dt, json, sys
     import dagster as dg
+    import dagster_dbt
+    from customer_health.pipeline.dbt import Dbt
+
+    # dbt must be started by the run pipeline's Dbt, never by dagster-dbt's resource
+    dbt_calls = []
+    pipeline_run = Dbt.run
+    def recorded_run(self, args, **kwargs):
+        dbt_calls.append(list(args))
+        return pipeline_run(self, args, **kwargs)
+    def refused(*args, **kwargs):
+        raise RuntimeError("dbt started through dagster-dbt's DbtCliResource")
+    Dbt.run = recorded_run
+    dagster_dbt.DbtCliResource.cli = refused
+
     from customer_health.orchestration import definitions
 
-    out = {}
+    out = {"manifest_nodes": sorted(
+        n["resource_type"] + ":" + n["name"] for n in definitions.MANIFEST["nodes"].values()
+        if n["resource_type"] in ("model", "seed", "snapshot")
+        and n["config"]["materialized"] != "ephemeral"
+    )}
     # the schedule: a tick at 01:30 in Sao Paulo on 2026-12-02 is 04:30 UTC the same day
     schedule = definitions.defs.resolve_schedule_def("daily_refresh_schedule")
     tick = dt.datetime(2026, 12, 2, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
@@ -56,6 +76,22 @@ JOB_SCRIPT = textwrap.dedent(
         f"{e.message} | {e.event_specific_data.error.to_string() if e.event_specific_data else ''}"
         for e in run.all_events if e.event_type_value == "STEP_FAILURE"
     ]
+    out["dbt_calls"] = list(dbt_calls)
+    # a subset: one mart, its own dbt tests as checks, nothing else built
+    del dbt_calls[:]
+    subset = job.execute_in_process(
+        raise_on_error=False, tags={definitions.AS_OF_TAG: sys.argv[1]},
+        asset_selection=[dg.AssetKey(["marts", "health_score"])])
+    out["subset"] = {
+        "success": subset.success,
+        "dbt_calls": dbt_calls,
+        "materialized": sorted(
+            e.asset_key.to_user_string() for e in subset.all_events
+            if e.event_type_value == "ASSET_MATERIALIZATION"),
+        "checks": sorted(
+            e.asset_check_evaluation_data.check_name for e in subset.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"),
+    }
     print("RESULT " + json.dumps(out))
     """
 )
@@ -158,3 +194,45 @@ def test_daily_job_published_the_scores_it_built(orchestrated: dict) -> None:
     parquet = root / "published" / "parquet" / "health_score.parquet"
     assert parquet.exists()
     assert os.path.islink(root / "published" / "parquet")
+
+
+def test_dagster_starts_dbt_only_through_the_run_pipeline(orchestrated: dict) -> None:
+    calls = orchestrated["result"]["dbt_calls"]
+    commands = [" ".join(c[:2]) if c[0] == "source" else c[0] for c in calls]
+    # the build (the same arguments as customer-health run's) and source freshness, nothing else
+    assert commands.count("build") == 1, calls
+    [build] = [c for c in calls if c[0] == "build"]
+    assert build[:5] == ["build", "--exclude-resource-type", "unit_test", "saved_query",
+                         "exposure"]
+    assert "source freshness" in commands, calls
+    # one materialisation per seed and model the build wrote (run_results.json -> events)
+    materialized = set(orchestrated["result"]["materialized"])
+    models = [n.split(":", 1)[1] for n in orchestrated["result"]["manifest_nodes"]
+              if n.startswith("model:")]
+    assert {m.split("/")[-1] for m in materialized} >= set(models)
+
+
+def test_no_orchestration_module_starts_dbt_another_way() -> None:
+    import ast
+
+    import customer_health.orchestration as orchestration
+
+    banned = {"DbtCliResource", "DbtCliInvocation", "dbtRunner", "subprocess", "Popen"}
+    for path in Path(orchestration.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {alias.name.split(".")[-1] for node in ast.walk(tree)
+                 if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
+        names |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        assert not names & banned, f"{path.name} uses {sorted(names & banned)}"
+
+
+def test_a_subset_builds_only_the_selected_assets(orchestrated: dict) -> None:
+    subset = orchestrated["result"]["subset"]
+    assert subset["success"], subset
+    [build] = subset["dbt_calls"]
+    assert build[build.index("--select") + 1:][:1] == ["fqn:customer_health.marts.health_score"]
+    assert subset["materialized"] == ["marts/health_score"]
+    assert subset["checks"], "health_score's dbt tests ran as its checks"
+    # a partial build drops the last-success record: the next full build loads every seed
+    assert not (orchestrated["root"] / "target" / "last_success").exists()

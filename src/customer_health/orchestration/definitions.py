@@ -4,9 +4,13 @@
     dagster job execute -m customer_health.orchestration.definitions -j daily_refresh
 
 - `health_dbt_assets`: every seed, model and data test of the project from its manifest
-  (dbt tests become asset checks), built with the same `dbt build` arguments as
-  `customer-health run` (unit tests left out, unchanged seeds skipped) at the scoring date
-  of the run's tag `customer_health/as_of` (default: yesterday in UTC).
+  (dagster-dbt's specs: an asset per seed and model, dbt tests become asset checks), built
+  by the run pipeline's steps as `customer-health run` builds (lock, preflight, seed plan,
+  pipeline.run.build_step: dbt started by pipeline.dbt.Dbt, unit tests left out, unchanged
+  seeds skipped) at the scoring date of the run's tag `customer_health/as_of` (default:
+  yesterday in UTC); the build's run_results.json becomes one materialisation per node built
+  and one check result per dbt test (orchestration/events.py). A subset of the assets builds
+  only those nodes (`--select` by fqn) and drops the last-success record.
 - asset checks: the raw Great Expectations suite on the raw sources (a report, as in
   `customer-health run`: it warns, never blocks), `dbt source freshness` on the sources that
   declare freshness (warn or error as the sources say), and the marts suite on the marts
@@ -28,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from customer_health.orchestration import events
 from customer_health.orchestration.dbt_project import ROOT, health_dbt_project
 from customer_health.pipeline import run as pipeline
 from customer_health.pipeline import settings
-from customer_health.pipeline.dbt import Dbt
+from customer_health.pipeline.dbt import Dbt, build_args
 from customer_health.quality import validation
 
 AS_OF_TAG = "customer_health/as_of"
@@ -115,27 +120,19 @@ def _as_of(context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> dt
         raise dg.Failure(f"run tag {AS_OF_TAG}={tag!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _dbt_environment(dbt: Dbt) -> None:
-    """Point the dbt subprocesses of this step at the warehouse and the scoring date.
-
-    DbtCliResource passes this process's environment to dbt (in the project folder): the
-    environment is the pipeline's (Dbt.environment), set in os.environ. The step runs in its
-    own process (or in the caller's for execute_in_process, which then keeps these values).
-    """
-    os.environ.update(dbt.environment())
-
-
-def _run_build(context: dg.AssetExecutionContext, cli: DbtCliResource) -> Iterator[Any]:
+def _build(context: dg.AssetExecutionContext) -> Iterator[Any]:
     """dbt build as `customer-health run` runs it, with the pipeline's steps (pipeline.run):
     under the run lock, after the raw contract preflight, with the seed plan and the
-    last-success record; DbtCliResource runs the build to stream its events to Dagster."""
+    last-success record; then the events of its run_results.json."""
     from customer_health.pipeline import lock, preflight
+    from customer_health.pipeline.dbt import DbtFailure
 
     dbt = _dbt(_as_of(context))
-    _dbt_environment(dbt)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() in ("1", "true", "yes")
+    selected, checks = set(context.selected_asset_keys), set(context.selected_asset_check_keys)
+    subset = selected != set(health_dbt_assets.keys)
     try:
-        with lock.hold(dbt.db_path):
+        with lock.hold(dbt.db_path) as lock_fd:
             try:
                 ok, rendered = pipeline.preflight_step(dbt)
             except preflight.ContractError as exc:
@@ -144,34 +141,50 @@ def _run_build(context: dg.AssetExecutionContext, cli: DbtCliResource) -> Iterat
                 raise dg.Failure(f"raw tables break the contract, no model ran:\n{rendered}")
             context.log.info(rendered)
             plan, args = pipeline.plan_seeds(dbt, full_refresh)
+            if subset:  # only the selected nodes; the seed plan is for a whole build
+                args = build_args(full_refresh, cautious=True,
+                                  select=NODES.selection(MANIFEST, selected, checks))
             context.log.info(f"scoring date {dbt.as_of}, warehouse {dbt.db_path}; "
-                             + pipeline.describe_seeds(plan))
-            target = dbt.target_path()
-            with pipeline.recorded_build(dbt):
-                # the project's own target folder: dbt keeps its parse cache there, and the
-                # seed plan reads the last successful build's manifest from it
-                invocation = cli.cli(args, context=context, target_path=target,
-                                     raise_on_error=False)
-                yield from invocation.stream()
-                if not invocation.is_successful():
-                    raise dg.Failure(
-                        "dbt build failed: see the failing node in this step's log "
-                        f"(dbt log: {target / 'dbt.log'}); nothing is published"
-                    )
+                             + ("a subset of the assets" if subset
+                                else pipeline.describe_seeds(plan)))
+            run_results = dbt.target_path(args) / "run_results.json"
+            started = settings.utc_now().timestamp()
+            failure = None
+            try:
+                seconds = pipeline.build_step(dbt, args, pass_fds=(lock_fd,), record=not subset)
+                context.log.info(f"dbt build finished in {seconds:.1f} s")
+            except DbtFailure as exc:
+                failure = exc
+            yield from events.node_events(events.read_run_results(run_results, since=started),
+                                          NODES, selected, checks)
+            if failure is not None:
+                raise dg.Failure(f"{failure}\nNothing is published.")
     except lock.RunLocked as exc:
         raise dg.Failure(str(exc)) from exc
 
 
 @dbt_assets(manifest=health_dbt_project.manifest_path, project=health_dbt_project,
             dagster_dbt_translator=TRANSLATOR)
-def health_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Every seed, model and test of the dbt project (one `dbt build`)."""
-    yield from _run_build(context, dbt)
+def health_dbt_assets(context: dg.AssetExecutionContext):
+    """Every seed, model and test of the dbt project (one `dbt build`, the pipeline's)."""
+    yield from _build(context)
+
+
+NODES = events.DbtNodes.of(health_dbt_assets)
+
+
+def _selected(context: dg.AssetCheckExecutionContext,
+              keys: Mapping[str, dg.AssetKey]) -> dict[str, dg.AssetKey]:
+    """The entries of keys whose check this run selected (the checks can be subset)."""
+    chosen = {check.asset_key for check in context.selected_asset_check_keys}
+    return {name: key for name, key in keys.items() if key in chosen}
 
 
 def _suite_results(
     stage: str, keys: dict[str, dg.AssetKey], blocking_severity: dg.AssetCheckSeverity
 ) -> Iterator[dg.AssetCheckResult]:
+    if not keys:
+        return
     report = pipeline.validate_stage(_dbt(), stage, say=lambda line: None)
     for table, key in keys.items():
         outcomes = report.for_table(table)
@@ -199,10 +212,11 @@ def _suite_results(
                           description="Raw Great Expectations suite (a report: warns)")
         for key in RAW_KEYS.values()
     ],
+    can_subset=True,
 )
-def raw_quality_checks() -> Iterator[dg.AssetCheckResult]:
+def raw_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
     """The raw suite (expectations/raw.json) on each raw table, as `customer-health run`."""
-    yield from _suite_results("raw", RAW_KEYS, dg.AssetCheckSeverity.WARN)
+    yield from _suite_results("raw", _selected(context, RAW_KEYS), dg.AssetCheckSeverity.WARN)
 
 
 @dg.multi_asset_check(
@@ -211,10 +225,14 @@ def raw_quality_checks() -> Iterator[dg.AssetCheckResult]:
                           description="Marts Great Expectations suite (blocks publication)")
         for key in MART_KEYS.values()
     ],
+    can_subset=True,
 )
-def marts_quality_checks() -> Iterator[dg.AssetCheckResult]:
+def marts_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
+    dg.AssetCheckResult
+]:
     """The marts suite (expectations/marts.json) on each mart; a failure blocks publication."""
-    yield from _suite_results("marts", MART_KEYS, dg.AssetCheckSeverity.ERROR)
+    yield from _suite_results("marts", _selected(context, MART_KEYS),
+                              dg.AssetCheckSeverity.ERROR)
 
 
 @dg.multi_asset_check(
@@ -223,24 +241,23 @@ def marts_quality_checks() -> Iterator[dg.AssetCheckResult]:
                           description="dbt source freshness (warn_after / error_after)")
         for key in FRESHNESS_KEYS.values()
     ],
-    required_resource_keys={"dbt"},
+    can_subset=True,
 )
 def source_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[
     dg.AssetCheckResult
 ]:
-    """`dbt source freshness`: pass, warn (severity WARN) or error (severity ERROR)."""
-    _dbt_environment(_dbt(_as_of(context)))
-    target = settings.target_dir(ROOT) / "freshness"
-    dbt: DbtCliResource = context.resources.dbt
-    dbt.cli(["source", "freshness"], target_path=target, raise_on_error=False).wait()
+    """`dbt source freshness` (the pipeline's Dbt): pass, warn (severity WARN) or error
+    (severity ERROR)."""
+    dbt = _dbt(_as_of(context))
+    output = dbt.target_path() / "freshness" / "sources.json"
+    output.unlink(missing_ok=True)
+    # exit 1 when a source is past error_after: that is a check result, not a step failure
+    dbt.run(["source", "freshness", "--output", str(output)], check=False)
     try:
-        results = {
-            r["unique_id"]: r
-            for r in json.loads((target / "sources.json").read_text())["results"]
-        }
+        results = {r["unique_id"]: r for r in json.loads(output.read_text())["results"]}
     except (OSError, ValueError, KeyError) as exc:
-        raise dg.Failure(f"dbt source freshness wrote no results in {target}: {exc}") from exc
-    for unique_id, key in FRESHNESS_KEYS.items():
+        raise dg.Failure(f"dbt source freshness wrote no results in {output}: {exc}") from exc
+    for unique_id, key in _selected(context, FRESHNESS_KEYS).items():
         result = results.get(unique_id, {})
         status = result.get("status", "runtime error")
         yield dg.AssetCheckResult(
@@ -312,7 +329,4 @@ defs = dg.Definitions(
     asset_checks=[raw_quality_checks, marts_quality_checks, source_freshness_checks],
     jobs=[daily_refresh],
     schedules=[daily_refresh_schedule],
-    resources={"dbt": DbtCliResource(project_dir=health_dbt_project,
-                                     profiles_dir=str(ROOT / "profiles"),
-                                     dbt_executable=settings.dbt_executable())},
 )

@@ -14,9 +14,11 @@
 9. ``summary``, ``publish`` (pipeline.publish, atomic), ``notify`` (customer_health.notify)
 
 The Dagster assets (orchestration/definitions.py) call the same steps: lock, preflight,
-seed plan and :func:`recorded_build` in the dbt asset, :func:`validate_stage` in the asset
-checks, :func:`publish_marts` in the publication asset. The Spark run (:func:`spark_run`) is
-the build and the summary on the Spark target. Exit codes: EXIT_* below (README, "Reliability").
+seed plan and :func:`build_step` in the dbt asset (its run_results.json then becomes one
+materialisation per node and one asset check result per dbt test), :func:`validate_stage`
+in the asset checks, :func:`publish_marts` in the publication asset. The Spark run
+(:func:`spark_run`) is the build and the summary on the Spark target. Exit codes: EXIT_*
+below (README, "Reliability").
 """
 
 from __future__ import annotations
@@ -103,9 +105,18 @@ def recorded_build(dbt: Dbt) -> Iterator[None]:
     seeds.record_success(target, dbt.db_path, dbt.root)
 
 
-def build_step(dbt: Dbt, args: list[str], pass_fds: tuple[int, ...] = ()) -> float:
-    """The recorded dbt build; return its seconds (raise DbtFailure when it fails)."""
+def build_step(dbt: Dbt, args: list[str], pass_fds: tuple[int, ...] = (),
+               record: bool = True) -> float:
+    """The recorded dbt build; return its seconds (raise DbtFailure when it fails).
+
+    record=False (a partial build, e.g. a Dagster subset): the last-success record is
+    dropped and not written again, so the next full build loads and tests every seed.
+    """
     started = time.perf_counter()
+    if not record:
+        seeds.forget_success(dbt.target_path())
+        dbt.run(args, pass_fds=pass_fds)
+        return time.perf_counter() - started
     with recorded_build(dbt):
         dbt.run(args, pass_fds=pass_fds)
     return time.perf_counter() - started
