@@ -1,6 +1,15 @@
-{#- The criterion registry (var criteria): one key per model int_criteria__<key>. -#}
+{#- The criterion registry (var customer_health_criterion_models): one key per model int_criteria__<key>. -#}
 {% macro health_criteria_keys() -%}
-    {{ return(var('criteria')) }}
+    {{ return(var('customer_health_criterion_models')) }}
+{%- endmacro %}
+
+{#- The registry's name in messages; names the former var criteria when a project still sets it. -#}
+{% macro criterion_registry_var() -%}
+    {%- set name = "var customer_health_criterion_models" -%}
+    {%- if var('criteria', none) is not none -%}
+        {%- set name = name ~ " (renamed from var criteria, which is no longer read: rename it in your dbt_project.yml)" -%}
+    {%- endif -%}
+    {{ return(name) }}
 {%- endmacro %}
 
 {#- The model of each registered criterion, from the graph (execute time only; {} while parsing). -#}
@@ -110,7 +119,7 @@
             {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses unknown criterion '" ~ row[1] ~ "' (not in seed health_criteria)") -%}
         {%- endif -%}
         {%- if row[1] not in health_criteria_keys() -%}
-            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses criterion '" ~ row[1] ~ "' that is not in var criteria (the registry of models int_criteria__<key>)") -%}
+            {%- do problems.append("health_weights: scorecard '" ~ row[0] ~ "' uses criterion '" ~ row[1] ~ "' that is not in " ~ criterion_registry_var() ~ " (the registry of models int_criteria__<key>)") -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for scorecard, total in totals.items() -%}
@@ -124,23 +133,23 @@
     {%- if 'default' not in totals -%}
         {%- do problems.append("health_weights: no scorecard named 'default' (used by accounts whose segment has no scorecard)") -%}
     {%- endif -%}
-    {#- the registry (var criteria) against the criterion models and the seeds -#}
+    {#- the registry (var customer_health_criterion_models) against the criterion models and the seeds -#}
     {%- set models = criterion_model_nodes() -%}
     {%- for criterion in seeded_criteria -%}
         {%- if criterion not in health_criteria_keys() -%}
-            {%- do problems.append("health_criteria: criterion '" ~ criterion ~ "' is not in var criteria (the registry of models int_criteria__<key>)") -%}
+            {%- do problems.append("health_criteria: criterion '" ~ criterion ~ "' is not in " ~ criterion_registry_var() ~ " (the registry of models int_criteria__<key>)") -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for criterion in health_criteria_keys() -%}
         {%- if criterion not in seeded_criteria -%}
-            {%- do problems.append("var criteria: criterion '" ~ criterion ~ "' has no row in seed health_criteria") -%}
+            {%- do problems.append(criterion_registry_var() ~ ": criterion '" ~ criterion ~ "' has no row in seed health_criteria") -%}
         {%- endif -%}
         {%- if models[criterion].config.meta.criterion_source is not defined -%}
             {%- do problems.append("int_criteria__" ~ criterion ~ ": no meta criterion_source (tables, rows, window_vars) in its YAML") -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for criterion in models.keys() | sort if criterion not in health_criteria_keys() -%}
-        {%- do problems.append("model int_criteria__" ~ criterion ~ " is not in var criteria: add '" ~ criterion ~ "' to it (dbt_project.yml), or int_criteria_unioned leaves it out") -%}
+        {%- do problems.append("model int_criteria__" ~ criterion ~ " is not in " ~ criterion_registry_var() ~ ": add '" ~ criterion ~ "' to it (dbt_project.yml), or int_criteria_unioned leaves it out") -%}
     {%- endfor -%}
     {%- set playbook = run_query("select criterion from " ~ customer_health_config('playbook_actions')).columns[0].values() | list -%}
     {%- for criterion in playbook if criterion != 'overall' and criterion not in seeded_criteria -%}
