@@ -296,6 +296,26 @@ def test_cli_reads_the_marts_where_the_host_built_them(host_built: Path,
     assert duckdb.connect().execute(f"select count(*) from '{parquet}'").fetchone()[0] == scored
 
 
+def test_validate_raw_reads_the_tables_the_sources_read(host_built: Path) -> None:
+    """`validate --stage raw` on the host reads landing.<host name> (the source vars as dbt
+    resolved them, from the manifest), not a schema raw the host does not have."""
+    result = _cli(host_built, "validate", "--stage", "raw")
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "does not exist" not in output, output[-3000:]
+    con = duckdb.connect(str(host_built / "acme.duckdb"), read_only=True)
+    try:
+        expected = {f"raw.{table}": con.execute(f"select count(*) from landing.{name}")
+                    .fetchone()[0] for table, name in HOST_NAMES.items()}
+    finally:
+        con.close()
+    rows = {line.split()[1]: int(line.split()[2].replace(",", ""))
+            for line in result.stdout.splitlines() if line.startswith(("PASS ", "FAIL "))}
+    assert rows == expected, result.stdout
+    assert all(n > 0 for n in rows.values())
+    report = json.loads(next((host_built / "reports" / "gx").glob("raw*.json")).read_text())
+    assert report["rows_validated"] == expected
+
+
 # -- the raw contract checked by dbt itself ---------------------------------------------
 
 DRIFT = [

@@ -54,3 +54,45 @@ def test_file_named_like_a_built_schema_is_refused(tmp_path: Path) -> None:
     assert relations.file_name_problem(tmp_path / "raw.duckdb", tmp_path) is None
     problem = relations.file_name_problem(tmp_path / "marts.duckdb", tmp_path)
     assert problem and "named like the schema marts" in problem
+
+
+def test_source_relations_are_the_resolved_source_vars(tmp_path: Path) -> None:
+    """The raw contract's sources as dbt resolved them (schema, identifier, another database
+    kept as the catalog); the vendor adapters' sources and other packages' are not raw."""
+    def source(name: str, schema: str, identifier: str, database: str, path: str,
+               package: str = "customer_health", optional: bool = False) -> dict:
+        return {"resource_type": "source", "package_name": package, "name": name,
+                "schema": schema, "identifier": identifier, "database": database,
+                "original_file_path": path, "config": {"meta": {"optional": optional}}}
+
+    model = {"resource_type": "model", "package_name": "customer_health", "name": "health_score",
+             "alias": "health_score", "schema": "acme_marts", "database": "acme",
+             "original_file_path": "models/marts/health_score.sql"}
+    manifest = {
+        "nodes": {"m": model},
+        "sources": {
+            "a": source("tickets", "landing", "zd_tickets", "acme",
+                        "models/staging/helpdesk/_helpdesk__sources.yml"),
+            "b": source("accounts", "crm_raw", "sf_accounts", "lake",
+                        "models/staging/crm/_crm__sources.yml"),
+            "c": source("tickets2", "zendesk", "ticket", "acme",
+                        "models/staging/adapters/zendesk/_zendesk__sources.yml"),
+            "d": source("orders", "raw", "orders", "acme", "models/staging/shop/_shop__sources.yml",
+                        package="acme_analytics"),
+        },
+        "disabled": {"e": [source("touchpoints", "landing", "hs", "acme",
+                                  "models/staging/marketing/_marketing__sources.yml",
+                                  optional=True)]},
+    }
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "manifest.json").write_text(json.dumps(manifest))
+    found = relations.source_relations(tmp_path)
+    assert found == {"tickets": Relation("landing", "zd_tickets", "source"),
+                     "accounts": Relation("crm_raw", "sf_accounts", "source", "lake")}
+    assert found["accounts"].sql("acme") == '"lake"."crm_raw"."sf_accounts"'
+    assert relations.optional_sources(tmp_path) == {"touchpoints"}
+    resolver = Resolver("acme", set(), {}, found)
+    assert str(resolver.source("tickets")) == "landing.zd_tickets"
+    assert str(resolver.source("contacts")) == "raw.contacts"  # no manifest entry: standalone
+    # writers keep the standalone name: qualify never maps raw.* to a source
+    assert resolver.qualify("select * from raw.tickets") == 'select * from "acme"."raw"."tickets"'

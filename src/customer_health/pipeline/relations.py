@@ -51,14 +51,16 @@ class Relation:
 
     schema: str
     table: str
-    kind: str = "model"  # model, seed or snapshot (the manifest's resource_type)
+    kind: str = "model"  # model, seed, snapshot or source (the manifest's resource_type)
+    catalog: str | None = None  # a source in another database than the warehouse's
 
     def sql(self, catalog: str) -> str:
-        """The catalog-qualified, quoted name."""
-        return ".".join(quote(part) for part in (catalog, self.schema, self.table))
+        """The catalog-qualified, quoted name (catalog: the connection's, unless set here)."""
+        return ".".join(quote(part) for part in (self.catalog or catalog, self.schema,
+                                                  self.table))
 
     def __str__(self) -> str:
-        return f"{self.schema}.{self.table}"
+        return ".".join(part for part in (self.catalog, self.schema, self.table) if part)
 
 
 def quote(name: str) -> str:
@@ -71,17 +73,22 @@ def manifest_path(root: Path | None = None) -> Path:
     return settings.target_dir(root or settings.project_dir()) / "manifest.json"
 
 
-def model_relations(root: Path | None = None) -> dict[str, Relation]:
+def _manifest(root: Path | None) -> dict[str, Any]:
+    """The parsed manifest of the project at root ({} when missing or unreadable)."""
+    try:
+        return json.loads(manifest_path(root).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def model_relations(root: Path | None = None,
+                    manifest: dict[str, Any] | None = None) -> dict[str, Relation]:
     """model name -> where the last build put it, for each model and seed of the package.
 
     Read from the manifest of the project at root (default: settings.project_dir()); empty
     when there is none or it cannot be read (then the standalone layout applies).
     """
-    path = manifest_path(root)
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    manifest = _manifest(root) if manifest is None else manifest
     found: dict[str, Relation] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("package_name") != PACKAGE:
@@ -93,6 +100,51 @@ def model_relations(root: Path | None = None) -> dict[str, Relation]:
         found[node["name"]] = Relation(node["schema"], node.get("alias") or node["name"],
                                        node["resource_type"])
     return found
+
+
+# the raw contract's source files (models/staging/<source>/_<source>__sources.yml, the files
+# preflight reads); the vendor adapters' sources (models/staging/adapters/...) are not raw
+_CONTRACT_FILE = re.compile(r"models/staging/(\w+)/_\1__sources\.yml")
+
+
+def _contract_sources(manifest: dict[str, Any], disabled: bool = False) -> list[dict[str, Any]]:
+    """The package's raw-contract source tables of a manifest (and its disabled ones)."""
+    entries = list(manifest.get("sources", {}).values())
+    if disabled:
+        entries += [e for group in manifest.get("disabled", {}).values() for e in group
+                    if e.get("resource_type") == "source"]
+    return [e for e in entries if e.get("package_name") == PACKAGE
+            and _CONTRACT_FILE.fullmatch(str(e.get("original_file_path", "")).replace("\\", "/"))]
+
+
+def source_relations(root: Path | None = None,
+                     manifest: dict[str, Any] | None = None) -> dict[str, Relation]:
+    """raw table name (the contract's: `tickets`) -> where the package's source reads it.
+
+    The manifest's database, schema and identifier: dbt resolved the source vars
+    (customer_health_database, customer_health_schema, customer_health_<table>_identifier)
+    when it parsed the project. Empty without a manifest (then the standalone raw.<name>).
+    A database other than the one the package's models are built in is kept as the
+    relation's catalog (an attached database); the same database is the connection's.
+    """
+    manifest = _manifest(root) if manifest is None else manifest
+    built_in = next((n.get("database") for n in manifest.get("nodes", {}).values()
+                     if n.get("package_name") == PACKAGE and n.get("resource_type") == "model"),
+                    None)
+    found: dict[str, Relation] = {}
+    for source in _contract_sources(manifest):
+        database = source.get("database")
+        found[source["name"]] = Relation(
+            source["schema"], source.get("identifier") or source["name"], "source",
+            database if database and built_in and database != built_in else None)
+    return found
+
+
+def optional_sources(root: Path | None = None) -> set[str]:
+    """The raw tables (contract names) whose source says meta optional, switched off or not."""
+    return {source["name"] for source in _contract_sources(_manifest(root), disabled=True)
+            if ((source.get("config") or {}).get("meta") or source.get("meta") or {})
+            .get("optional")}
 
 
 def mart_names(root: Path | None = None, top_level: bool = False,
@@ -120,10 +172,12 @@ class Resolver:
     """Maps the standalone names the Python side writes to this warehouse's relations."""
 
     def __init__(self, catalog: str, tables: set[tuple[str, str]],
-                 models: dict[str, Relation]) -> None:
+                 models: dict[str, Relation],
+                 sources: dict[str, Relation] | None = None) -> None:
         self.catalog = catalog
         self.tables = tables  # (schema, table) of this catalog
         self.models = models
+        self.sources = sources or {}  # raw table name -> the package's source (manifest)
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection, root: Path | None = None) -> Resolver:
@@ -132,7 +186,9 @@ class Resolver:
         tables = {(s, t) for s, t in con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_catalog = ?", [catalog]).fetchall()}
-        return cls(catalog, tables, model_relations(root))
+        manifest = _manifest(root)
+        return cls(catalog, tables, model_relations(root, manifest),
+                   source_relations(root, manifest))
 
     def relation(self, schema: str, name: str) -> Relation:
         """Where `schema.name` of the standalone layout is in this warehouse.
@@ -145,6 +201,12 @@ class Resolver:
             if built is not None and (built.schema, built.table) in self.tables:
                 return built
         return Relation(schema, name, "table")
+
+    def source(self, name: str) -> Relation:
+        """Where the package's source reads the raw table `name` (the manifest's relation:
+        the source vars resolved), else the standalone raw.<name>. Read-only callers (the
+        raw suite): writers of raw tables (the demo generator) keep raw.<name>."""
+        return self.sources.get(name) or Relation("raw", name, "table")
 
     def mart(self, name: str) -> Relation:
         """Where the mart `name` is (standalone: marts.<name>)."""
@@ -196,7 +258,7 @@ class Warehouse:
     def refresh(self) -> None:
         """Re-read the warehouse's tables (after this connection created some)."""
         self.resolver = Resolver(self.resolver.catalog, Resolver.of(self.con).tables,
-                                 self.resolver.models)
+                                 self.resolver.models, self.resolver.sources)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.con, name)

@@ -303,11 +303,31 @@ def _quote(table: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 
 
+def _raw_source(con: duckdb.DuckDBPyConnection, table: str) -> relations.Relation | None:
+    """The relation the package's source reads for a raw suite table (`raw.tickets`): the
+    source vars as dbt resolved them (a host's schema and names); None off the raw stage."""
+    schema, _, name = table.partition(".")
+    if schema != "raw" or not isinstance(con, relations.Warehouse):
+        return None
+    return con.resolver.source(name)
+
+
+def _source_exists(con: duckdb.DuckDBPyConnection, source: relations.Relation) -> bool:
+    """True when the source's table or view exists (in its own database when it has one)."""
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_catalog = "
+        "coalesce(?, current_database()) and table_schema = ? and table_name = ?",
+        [source.catalog, source.schema, source.table]).fetchone()[0])
+
+
 def _read_table(
     con: duckdb.DuckDBPyConnection, table: str, max_rows: int | None
 ) -> tuple[pd.DataFrame, int]:
     """Read a table into pandas (a deterministic sample above max_rows); return (df, total)."""
-    if isinstance(con, relations.Warehouse) and table.count(".") == 1:
+    source = _raw_source(con, table)
+    if source is not None:
+        relation = source.sql(con.resolver.catalog)
+    elif isinstance(con, relations.Warehouse) and table.count(".") == 1:
         relation = con.resolver.sql(*table.split("."))
     else:
         relation = _quote(table)
@@ -338,13 +358,17 @@ def _parameters(
 
 
 def _optional_tables() -> set[str]:
-    """The raw tables the contract marks optional (`meta: {optional: true}`), lower case."""
+    """The raw tables the contract marks optional (`meta: {optional: true}`), lower case:
+    the project's source YAML, and the manifest's sources (on a host the YAML is the
+    package's, under dbt_packages/)."""
     from customer_health.pipeline import preflight
 
+    from_manifest = {f"raw.{name}".lower() for name in relations.optional_sources()}
     try:
-        return {t.relation.lower() for t in preflight.load_contract() if t.optional}
+        return from_manifest | {t.relation.lower() for t in preflight.load_contract()
+                                if t.optional}
     except (OSError, ValueError, preflight.ContractError):
-        return set()  # a malformed contract is preflight's to report
+        return from_manifest  # a malformed contract is preflight's to report
 
 
 def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> ValidationReport:
@@ -375,7 +399,13 @@ def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> Valida
         for index, spec in enumerate(suite["tables"]):
             table = spec["table"]
             configs = spec["expectations"]
-            if table.lower() not in existing:
+            source = _raw_source(con, table)
+            if source is not None and str(source) != table:
+                # a host's raw table: where the package's source reads it, under its name
+                exists, where = _source_exists(con, source), f"{table} (read from {source})"
+            else:
+                exists, where = table.lower() in existing, table
+            if not exists:
                 # an optional raw table never created is a note, not a failure: preflight
                 # notes it and the build reads it as empty (its criteria are source_missing)
                 is_optional = table.lower() in optional
@@ -386,9 +416,9 @@ def validate(db_path: Path, stage: Stage, max_rows: int | None = None) -> Valida
                         column=None,
                         success=is_optional,
                         details=(
-                            {"note": f"optional table {table} is absent: read as empty"}
+                            {"note": f"optional table {where} is absent: read as empty"}
                             if is_optional
-                            else {"error": f"table {table} does not exist in {db_path}"}
+                            else {"error": f"table {where} does not exist in {db_path}"}
                         ),
                     )
                 )
