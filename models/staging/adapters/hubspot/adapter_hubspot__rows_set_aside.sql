@@ -55,67 +55,44 @@ email_events as (
 set_aside as (
 
     select
-        'hubspot.company' as source_table,
-        row_key as source_key,
-        'deleted' as reason,
-        'hubspot company ' || row_key || ' is deleted' as detail,
-        {{ json_text(raw_row('companies')) }} as raw_record,
-        _fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'hubspot.company', 'row_key', "'deleted'",
+            "'hubspot company ' || row_key || ' is deleted'", 'companies') }}
     from companies
     where is_gone
 
     union all
 
     select
-        'hubspot.contact' as source_table,
-        row_key as source_key,
-        'deleted' as reason,
-        'hubspot contact ' || row_key || ' is deleted' as detail,
-        {{ json_text(raw_row('contacts')) }} as raw_record,
-        _fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'hubspot.contact', 'row_key', "'deleted'",
+            "'hubspot contact ' || row_key || ' is deleted'", 'contacts') }}
     from contacts
     where is_gone
 
     union all
 
     select
-        'hubspot.engagement' as source_table,
-        row_key as source_key,
-        case when is_gone then 'deleted' else 'not_an_interaction' end as reason,
-        case when is_gone then 'hubspot engagement ' || row_key || ' is inactive (deleted)'
+        {{ adapter_row_set_aside(
+            'hubspot.engagement', 'row_key',
+            "case when is_gone then 'deleted' else 'not_an_interaction' end",
+            "case when is_gone then 'hubspot engagement ' || row_key || ' is inactive (deleted)'
             else 'hubspot engagement ' || row_key || ' is a ' || coalesce(engagement_type, '(no type)')
                 || ', not an interaction with the customer'
-        end as detail,
-        {{ json_text(raw_row('engagements')) }} as raw_record,
-        _fivetran_synced as loaded_at
+            end", 'engagements') }}
     from engagements
     where is_gone or coalesce(engagement_type, '') not in ('meeting', 'call', 'email', 'note')
 
     union all
 
     select
-        'hubspot.email_event' as source_table,
-        row_key as source_key,
-        'not_an_interaction' as reason,
-        'hubspot email event ' || row_key || ' is ' || coalesce(event_type, '(no type)') || ', not an open or a click' as detail,
-        {{ json_text(raw_row('email_events')) }} as raw_record,
-        _fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'hubspot.email_event', 'row_key', "'not_an_interaction'",
+            "'hubspot email event ' || row_key || ' is ' || coalesce(event_type, '(no type)') || ', not an open or a click'",
+            'email_events') }}
     from email_events
     where coalesce(event_type, '') not in ('open', 'click')
 
-),
-
-final as (
-
-    select
-        source_table,
-        source_key,
-        reason,
-        detail,
-        raw_record,
-        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
-    from set_aside
-
 )
 
-select * from final
+select * from set_aside

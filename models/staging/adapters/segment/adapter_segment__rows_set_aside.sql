@@ -19,12 +19,10 @@ tracks as (
 final as (
 
     select
-        'segment.tracks' as source_table,
-        row_key as source_key,
-        'anonymous' as reason,
-        'segment track ' || row_key || ' has no user_id (anonymous): no group or identify ties it to an account' as detail,
-        {{ json_text(raw_row('tracks')) }} as raw_record,
-        cast(uuid_ts as {{ dbt.type_timestamp() }}) as loaded_at
+        {{ adapter_row_set_aside(
+            'segment.tracks', 'row_key', "'anonymous'",
+            "'segment track ' || row_key || ' has no user_id (anonymous): no group or identify ties it to an account'",
+            'tracks', loaded_at='uuid_ts') }}
     from tracks
 
 )

@@ -53,24 +53,19 @@ ratings as (
 set_aside as (
 
     select
-        'zendesk.ticket' as source_table,
-        tickets.ticket_id as source_key,
-        'deleted' as reason,
-        'zendesk ticket ' || tickets.ticket_id || ' is deleted' as detail,
-        {{ json_text(raw_row('tickets')) }} as raw_record,
-        tickets._fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'zendesk.ticket', 'tickets.ticket_id', "'deleted'",
+            "'zendesk ticket ' || tickets.ticket_id || ' is deleted'", 'tickets') }}
     from tickets
     where tickets.is_deleted or coalesce(tickets.ticket_status, '') = 'deleted'
 
     union all
 
     select
-        'zendesk.ticket' as source_table,
-        tickets.ticket_id as source_key,
-        'merged' as reason,
-        'zendesk ticket ' || tickets.ticket_id || ' was closed by a merge (tag closed_by_merge); the ticket it was merged into is staged' as detail,
-        {{ json_text(raw_row('tickets')) }} as raw_record,
-        tickets._fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'zendesk.ticket', 'tickets.ticket_id', "'merged'",
+            "'zendesk ticket ' || tickets.ticket_id || ' was closed by a merge (tag closed_by_merge); the ticket it was merged into is staged'",
+            'tickets') }}
     from tickets
     where not (tickets.is_deleted or coalesce(tickets.ticket_status, '') = 'deleted')
         and tickets.ticket_id in (select merged_tickets.ticket_id from merged_tickets)
@@ -78,45 +73,27 @@ set_aside as (
     union all
 
     select
-        'zendesk.user' as source_table,
-        users.user_id as source_key,
-        case when users.is_deleted then 'deleted' else 'not_a_contact' end as reason,
-        case
+        {{ adapter_row_set_aside(
+            'zendesk.user', 'users.user_id',
+            "case when users.is_deleted then 'deleted' else 'not_a_contact' end",
+            "case
             when users.is_deleted then 'zendesk user ' || users.user_id || ' is deleted'
             else 'zendesk user ' || users.user_id || ' is ' || coalesce(users.user_role, 'without a role')
                 || ', not an end user: staff are not customers'' contacts'
-        end as detail,
-        {{ json_text(raw_row('users')) }} as raw_record,
-        users._fivetran_synced as loaded_at
+            end", 'users') }}
     from users
     where users.is_deleted or coalesce(users.user_role, '') <> 'end-user'
 
     union all
 
     select
-        'zendesk.satisfaction_rating' as source_table,
-        ratings.rating_id as source_key,
-        'not_answered' as reason,
-        'zendesk satisfaction rating ' || ratings.rating_id || ' is ' || coalesce(ratings.rating_score, '(no score)')
-        || ': offered, never answered good or bad' as detail,
-        {{ json_text(raw_row('ratings')) }} as raw_record,
-        ratings._fivetran_synced as loaded_at
+        {{ adapter_row_set_aside(
+            'zendesk.satisfaction_rating', 'ratings.rating_id', "'not_answered'",
+            "'zendesk satisfaction rating ' || ratings.rating_id || ' is ' || coalesce(ratings.rating_score, '(no score)')
+            || ': offered, never answered good or bad'", 'ratings') }}
     from ratings
     where coalesce(ratings.rating_score, '') not in ('good', 'bad')
 
-),
-
-final as (
-
-    select
-        source_table,
-        source_key,
-        reason,
-        detail,
-        raw_record,
-        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
-    from set_aside
-
 )
 
-select * from final
+select * from set_aside
