@@ -360,3 +360,23 @@
 {% macro snowflake__small_hash(expressions) -%}
     abs(hash({{ expressions | join(', ') }}) % 2147483648)
 {%- endmacro %}
+
+{#- `materialized` where the engine takes `with name as materialized (...)` (DuckDB,
+    PostgreSQL 12+), else nothing: a CTE the planner must compute as written, once,
+    instead of inlining it and reordering its joins with the rest of the query. Only a
+    plan hint: the rows are the same either way (int_criterion_scores_normalised). -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'customer_health')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__materialized_cte() -%}
+    {{ return('materialized') }}
+{%- endmacro %}
+
+{% macro postgres__materialized_cte() -%}
+    {{ return('materialized') }}
+{%- endmacro %}

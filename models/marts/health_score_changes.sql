@@ -296,30 +296,45 @@ attributed as (
 
 ),
 
+-- the ranks of the movers, on the few columns they need (a window over every column of
+-- every row was most of this model's cost): comparable windows only, and never the
+-- rounding, which is not a cause (no flag, no place in the words)
+mover_ranks as (
+
+    select
+        account_id,
+        window_days,
+        criterion,
+        row_number() over (
+            partition by account_id, window_days
+            order by points_change asc, criterion asc
+        ) as fall_rank,
+        row_number() over (
+            partition by account_id, window_days
+            order by points_change desc, criterion asc
+        ) as rise_rank,
+        row_number() over (
+            partition by account_id, window_days
+            order by abs(points_change) desc, criterion asc
+        ) as size_rank
+    from attributed
+    where is_comparable
+        and criterion <> 'rounding'
+
+),
+
 ranked as (
 
     select
         attributed.*,
-        -- the rounding is not a cause: it never carries a flag nor a place in the words
-        case when attributed.criterion = 'rounding' then null else
-                row_number() over (
-                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                    order by attributed.points_change asc, attributed.criterion asc
-                )
-        end as fall_rank,
-        case when attributed.criterion = 'rounding' then null else
-                row_number() over (
-                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                    order by attributed.points_change desc, attributed.criterion asc
-                )
-        end as rise_rank,
-        case when attributed.criterion = 'rounding' then null else
-                row_number() over (
-                    partition by attributed.account_id, attributed.window_days, attributed.criterion = 'rounding'
-                    order by abs(attributed.points_change) desc, attributed.criterion asc
-                )
-        end as size_rank
+        mover_ranks.fall_rank,
+        mover_ranks.rise_rank,
+        mover_ranks.size_rank
     from attributed
+    left join mover_ranks
+        on attributed.account_id = mover_ranks.account_id
+        and attributed.window_days = mover_ranks.window_days
+        and attributed.criterion = mover_ranks.criterion
 
 ),
 

@@ -89,6 +89,22 @@ def test_slowest_are_real_models(tier_s: tuple[dict, Path, Path]) -> None:
             assert unique_id.rsplit(".", 1)[1] in model_names
 
 
+def test_slowest_models_profiled(tier_s: tuple[dict, Path, Path]) -> None:
+    """issue 23: the slowest models of the full build, run alone under DuckDB's profiler."""
+    results, _, out = tier_s
+    profiled = results["tiers"]["S"]["profile"]
+    assert len(profiled) == bench.SLOWEST_COUNT
+    usage = [p for p in profiled if p["unique_id"].endswith("base_product__usage_events_checked")]
+    for p in profiled:
+        assert p["unique_id"].startswith("model.customer_health.")
+        assert p["alone_s"] > 0 and p["rows_out"] >= 0 and p["busiest_operator"]
+        assert p["rows_scanned"] == sum(p["rows_scanned_by_table"].values())
+    if usage:  # the raw events read once (the first build checks every row)
+        raw = results["tiers"]["S"]["raw_rows"]["usage_events"]
+        assert usage[0]["rows_scanned_by_table"]["raw.usage_events"] == raw
+    assert "Rows scanned by the slowest models, S full build" in (out / "RESULTS.md").read_text()
+
+
 def test_outputs_and_cache(tier_s: tuple[dict, Path, Path]) -> None:
     _, _, out = tier_s
     report = (out / "RESULTS.md").read_text()

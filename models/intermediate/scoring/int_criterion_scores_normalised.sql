@@ -94,13 +94,36 @@ overrides as (
 
 ),
 
+-- each criterion row with its account's segment and scorecard, joined first on the two keys
+-- of the account-dates (left to order the joins itself, DuckDB expanded the account-dates by
+-- the scorecard weights and joined the criterion rows to that on three keys, most of this
+-- view's cost); materialized_cte keeps this join as written where the engine can
+criteria_scoped as {{ materialized_cte() }} (
+
+    select
+        criteria_values.account_id,
+        criteria_values.score_date,
+        criteria_values.criterion,
+        criteria_values.raw_value,
+        criteria_values.status,
+        criteria_values.fixed_score,
+        criteria_values.evidence,
+        account_score_dates.segment,
+        account_score_dates.scorecard
+    from criteria_values
+    inner join account_score_dates
+        on criteria_values.account_id = account_score_dates.account_id
+        and criteria_values.score_date = account_score_dates.score_date
+
+),
+
 scorecard_criteria as (
 
     select
-        account_score_dates.account_id,
-        account_score_dates.score_date,
-        account_score_dates.segment,
-        account_score_dates.scorecard,
+        criteria_values.account_id,
+        criteria_values.score_date,
+        criteria_values.segment,
+        criteria_values.scorecard,
         weights.criterion,
         weights.weight,
         criteria_values.raw_value,
@@ -109,7 +132,7 @@ scorecard_criteria as (
         -- an unconnected source's reason is the evidence, written for as_of_date only
         case
             when source_checks.source_status is null then criteria_values.evidence
-            when account_score_dates.score_date = {{ as_of_date() }} then source_checks.source_reason
+            when criteria_values.score_date = {{ as_of_date() }} then source_checks.source_reason
         end as evidence,
         source_checks.source_status is not null as is_unconnected,
         criteria_config.normalisation_method,
@@ -125,17 +148,14 @@ scorecard_criteria as (
         and criteria_values.fixed_score is null
         and criteria_values.status not in ('no_data', 'silent', 'insufficient_history')
         and criteria_values.raw_value is not null as is_ranked
-    from account_score_dates
+    from criteria_scoped as criteria_values
     inner join weights
-        on account_score_dates.scorecard = weights.scorecard
-    inner join criteria_values
-        on account_score_dates.account_id = criteria_values.account_id
-        and account_score_dates.score_date = criteria_values.score_date
-        and weights.criterion = criteria_values.criterion
+        on criteria_values.scorecard = weights.scorecard
+        and criteria_values.criterion = weights.criterion
     inner join criteria_config
         on weights.criterion = criteria_config.criterion
     left join source_checks
-        on account_score_dates.score_date = source_checks.score_date
+        on criteria_values.score_date = source_checks.score_date
         and weights.criterion = source_checks.criterion
 
 ),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from customer_health.bench.common import BenchError, log
 from customer_health.bench.machine import git_state, machine_fingerprint
 from customer_health.bench.measure import measure_tier
+from customer_health.bench.profile import render_profile
 from customer_health.bench.report import render_report, render_slowest, replace_between_markers
 from customer_health.bench.results import check_mergeable, load_results, merge_results
 from customer_health.bench.tiers import TIERS
@@ -83,6 +84,10 @@ def run_cli(args: argparse.Namespace) -> int:
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=2) + "\n")
     report = render_report(results)
+    profiles = "\n\n".join(text for name, tier in results["tiers"].items()
+                           if (text := render_profile(name, tier.get("profile") or [])))
+    if profiles:
+        report += "\n\n" + profiles
     (results_path.parent / "RESULTS.md").write_text("# Benchmark results\n\n" + report + "\n")
     print(report)
     print()

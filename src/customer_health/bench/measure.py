@@ -16,6 +16,7 @@ import duckdb
 from customer_health.bench.common import GB, SLOWEST_COUNT, BenchError, log, median
 from customer_health.bench.floor import floor_scan
 from customer_health.bench.memory import PeakTreeRss
+from customer_health.bench.profile import profile_models
 from customer_health.bench.run_results import count_nodes, slowest_nodes, sql_time_split
 from customer_health.bench.tiers import Tier
 from customer_health.bench.warehouses import _remove_database, append_one_day, ensure_raw
@@ -135,6 +136,7 @@ def measure_tier(
     tier_dir = pristine.parent
     end = dt.date.fromisoformat(meta["generator"]["end_date"])
     full, incremental, floor, appended = [], [], [], []
+    profiled: list[dict[str, Any]] = []
     # dbt parses the project once, untimed, as a deployment that keeps its target/ folder
     # would have done before; the cold parse is reported on its own
     target = tier_dir / "target"
@@ -157,7 +159,12 @@ def measure_tier(
         with recorded_build(dbt):
             full.append(run_dbt_measured(args, dbt, runs / "full"))
         log(f"{prefix}: full build {full[-1]['wall_s']:.1f} s, "
-            f"peak {full[-1]['peak_rss_gb']} GB; appending {end + dt.timedelta(days=1)} ...")
+            f"peak {full[-1]['peak_rss_gb']} GB")
+        if rep == 1:  # where the slowest models' time goes (bench.profile), once per tier
+            build_results = json.loads((target / "run_results.json").read_text())
+            profiled = profile_models(scratch, build_results)
+            log(f"{prefix}: profiled the {len(profiled)} slowest models alone; "
+                f"appending {end + dt.timedelta(days=1)} ...")
         appended.append(append_one_day(scratch, end))
         dbt = dbt.at(end + dt.timedelta(days=1))
         _, args = plan_seeds(dbt, full_refresh=False)
@@ -201,6 +208,7 @@ def measure_tier(
         "samples": {"full": full, "incremental": incremental, "floor": floor},
         "medians": medians,
         "slowest": slowest,
+        "profile": profiled,
         "ratio_to_floor": round(medians["full_s"] / medians["floor_s"], 1),
         "rows_per_s": round(raw_total / medians["full_s"]),
     }
