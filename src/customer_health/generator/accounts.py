@@ -35,7 +35,8 @@ def renewal_dates(b: _Builder) -> np.ndarray:
     terms = np.ceil(np.maximum(last_day - np.floor(p.created_t), 0.0) / 365.0)
     due = np.floor(p.created_t) + 365.0 * np.maximum(terms, 1.0)
     live = (p.churn_t >= b.big_d) & (p.seg != SEG_INT)
-    chosen = live & ((p.seg == SEG_ENT) | (p.seg == SEG_MID)) & (rng.random(p.n) < RENEWAL_DATE_SHARE)
+    covered = (p.seg == SEG_ENT) | (p.seg == SEG_MID)
+    chosen = live & covered & (rng.random(p.n) < RENEWAL_DATE_SHARE)
     renewal = np.where(chosen, due, np.nan)
     top = np.arange(p.n)
     for _ in range(4):  # groups are at most four levels deep

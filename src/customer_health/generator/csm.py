@@ -52,7 +52,8 @@ def csm_sentiment(b: _Builder) -> pd.DataFrame:
     note = np.where(rng.random(acct.size) < 0.15,
                     rng.integers(0, len(CSM_NOTES), acct.size), -1)
     order = np.lexsort((acct, t))
-    acct, t, sentiment, reason, note = acct[order], t[order], sentiment[order], reason[order], note[order]
+    acct, t, sentiment = acct[order], t[order], sentiment[order]
+    reason, note = reason[order], note[order]
     return pd.DataFrame({
         "num": np.arange(1, acct.size + 1, dtype=np.int64),
         "acct": acct + 1,

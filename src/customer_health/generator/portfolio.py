@@ -126,7 +126,8 @@ def _deepen_groups(
             return
         top = int(tops[rng.integers(0, tops.size)])
         middles = free()
-        middles = middles[((seg[middles] == SEG_ENT) | (seg[middles] == SEG_MID)) & (middles != top)]
+        covered = (seg[middles] == SEG_ENT) | (seg[middles] == SEG_MID)
+        middles = middles[covered & (middles != top)]
         if not middles.size:
             return
         middle = int(middles[rng.integers(0, middles.size)])
