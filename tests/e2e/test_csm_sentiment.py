@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import duckdb
 import pytest
 
 from customer_health.generator import GeneratorConfig
 
-from conftest import Warehouse, copy_project
+from conftest import copy_project
 
 AS_OF = dt.date(2026, 6, 30)
 CONFIG = GeneratorConfig(n_accounts=80, history_days=400, end_date=AS_OF, seed=7)
@@ -69,8 +70,6 @@ def sentiment_built(tmp_path_factory: pytest.TempPathFactory):
          dt.datetime(2026, 6, 29, 9), dt.datetime(2026, 6, 29, 10)),
         ("t_bad_time", a, "ana.lopez", 4, None, None, None, dt.datetime(2026, 6, 29, 10)),
     ]
-    import duckdb
-
     con = duckdb.connect(str(warehouse.db))
     try:
         con.executemany("insert into raw.csm_sentiment values (?, ?, ?, ?, ?, ?, ?, ?)", con_rows)
@@ -133,5 +132,6 @@ def test_bad_readings_are_set_aside_with_a_reason(sentiment_built) -> None:
         "t_bad_account": "unknown_account",
         "t_bad_time": "null_timestamp",
     }
-    accepted = {r[0] for r in warehouse.query("select sentiment_id from staging.stg_csm__csm_sentiment")}
+    accepted = {r[0] for r in warehouse.query(
+        "select sentiment_id from staging.stg_csm__csm_sentiment")}
     assert {"t_a", "t_b", "t_c"} <= accepted and not accepted & set(rejected)
