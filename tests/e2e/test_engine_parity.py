@@ -466,7 +466,7 @@ def test_parity_warehouse_is_not_trivial(parity: dict) -> None:
         assert scalar("select count(distinct band) from '{out}/health_score.parquet'") >= 3
         assert scalar("select count(*) from '{out}/health_alerts.parquet'") > 0
         assert scalar("select count(distinct criterion) from '{out}/health_score_criteria.parquet'"
-                      " where is_included") == 6
+                      " where is_included") == 7  # csm_sentiment: the example scorecards
         assert scalar("select count(*) from '{out}/health_score_criteria.parquet'"
                       " where is_overridden") == 1
         assert scalar("select count(distinct reason) from '{out}/rejected_rows.parquet'") >= 5
