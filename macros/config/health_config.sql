@@ -80,7 +80,7 @@
     {%- for name in ['score_history_days', 'usage_current_window_days', 'usage_baseline_window_days',
                      'support_lookback_days', 'satisfaction_lookback_days', 'engagement_lookback_days',
                      'commercial_lookback_days', 'satisfaction_half_life_days', 'engagement_half_life_days',
-                     'alert_drop_window_days'] -%}
+                     'alert_drop_window_days', 'csm_sentiment_half_life_days'] -%}
         {%- if (var(name) | int) < 1 -%}
             {%- do problems.append("var " ~ name ~ " must be a whole number of days >= 1, got " ~ var(name)) -%}
         {%- endif -%}
@@ -90,6 +90,9 @@
     {%- endif -%}
     {%- if not ((var('commercial_size_max_factor') | float) >= 1) -%}
         {%- do problems.append("var commercial_size_max_factor must be >= 1, got " ~ var('commercial_size_max_factor')) -%}
+    {%- endif -%}
+    {%- if (var('csm_sentiment_stale_days') | int) < 0 -%}
+        {%- do problems.append("var csm_sentiment_stale_days must be a whole number of days >= 0, got " ~ var('csm_sentiment_stale_days')) -%}
     {%- endif -%}
     {%- if (var('daily_recompute_days') | int) < 0 -%}
         {%- do problems.append("var daily_recompute_days must be >= 0, got " ~ var('daily_recompute_days')) -%}

@@ -10,6 +10,7 @@
         'touchpoints': 'customer_health__using_touchpoints',
         'survey_responses': 'customer_health__using_survey_responses',
         'subscription_events': 'customer_health__using_subscription_events',
+        'csm_sentiment': 'customer_health__using_csm_sentiment',
     }) }}
 {%- endmacro %}
 

@@ -317,6 +317,7 @@
         {'source': 'product', 'table': 'usage_events', 'checked': 'base_product__usage_events_checked', 'staging': 'stg_product__usage_events', 'key': 'event_id'},
         {'source': 'surveys', 'table': 'survey_responses', 'checked': 'base_surveys__survey_responses_checked', 'staging': 'stg_surveys__survey_responses', 'key': 'response_id'},
         {'source': 'marketing', 'table': 'touchpoints', 'checked': 'base_marketing__touchpoints_checked', 'staging': 'stg_marketing__touchpoints', 'key': 'touchpoint_id'},
+        {'source': 'csm', 'table': 'csm_sentiment', 'checked': 'base_csm__csm_sentiment_checked', 'staging': 'stg_csm__csm_sentiment', 'key': 'sentiment_id'},
     ]) }}
 {%- endmacro %}
 

@@ -1,7 +1,8 @@
 """DuckDB, Spark, PostgreSQL and Snowflake (emulated) build the same marts (issues 11, 22).
 
-One small generated portfolio (60 accounts, 800 days: every criterion, the month-of-year
-index, an override, alerts, 31 days of history) plus bad raw rows of several kinds is built
+One small generated portfolio (60 accounts, 800 days: every criterion, csm_sentiment through
+the example scorecards, the month-of-year index, an override, alerts, 31 days of history, a
+group three levels deep, renewal dates) plus bad raw rows of several kinds is built
 on four engines, each in a background process started once (at collection when the module
 is selected, else by the fixture) and shared by every test here:
 
@@ -75,12 +76,15 @@ ENGINES = ("spark", "postgres", "snowflake")
 
 # bad raw rows of several kinds (rejected and repaired), loaded with the first build
 BAD_ROWS = [
-    # accounts: no key; a second version of a key (the later load wins)
-    "insert into raw.accounts select null, 'No key', 'smb', null, created_at, null, false, 10, "
-    "_loaded_at from raw.accounts order by account_id limit 1",
-    "insert into raw.accounts select account_id, account_name || ' (renamed)', segment, "
-    "parent_account_id, created_at, churned_at, is_internal, arr, "
-    "_loaded_at + interval 1 hour from raw.accounts order by account_id limit 1 offset 5",
+    # accounts: no key; a second version of a key (the later load wins); by name: the
+    # optional columns (renewal_date) stay null
+    "insert into raw.accounts by name select null as account_id, 'No key' as account_name, "
+    "'smb' as segment, null as parent_account_id, created_at, null as churned_at, "
+    "false as is_internal, 10 as arr, _loaded_at from raw.accounts order by account_id limit 1",
+    "insert into raw.accounts by name select account_id, account_name || ' (renamed)' as "
+    "account_name, segment, parent_account_id, created_at, churned_at, is_internal, arr, "
+    "renewal_date, _loaded_at + interval 1 hour as _loaded_at from raw.accounts "
+    "order by account_id limit 1 offset 5",
     # usage: an exact copy, an unknown account, no timestamp
     "insert into raw.usage_events select * from raw.usage_events order by event_id limit 1",
     "insert into raw.usage_events select 'evt_bad_unknown', 'acc_missing', user_id, event_name, "
@@ -98,6 +102,12 @@ BAD_ROWS = [
     "insert into raw.survey_responses select 'srv_bad_future', account_id, contact_id, ticket_id, "
     "survey_type, score, comment, timestamp '2099-01-01 00:00:00', _loaded_at "
     "from raw.survey_responses order by response_id limit 1",
+    # CSM sentiment: out of the 1-5 range, an unknown account
+    "insert into raw.csm_sentiment select 'csm_bad_range', account_id, author, 9, reason_code, "
+    "note, recorded_at, _loaded_at from raw.csm_sentiment order by sentiment_id limit 1",
+    "insert into raw.csm_sentiment select 'csm_bad_account', 'acc_missing', author, sentiment, "
+    "reason_code, note, recorded_at, _loaded_at from raw.csm_sentiment "
+    "order by sentiment_id limit 1",
 ]
 
 # the next day's load: a day of usage (yesterday's events, one day later) and a new ticket
@@ -108,6 +118,9 @@ NEXT_DAY_ROWS = [
     f"insert into raw.tickets select ticket_id || '_next', account_id, requester_id, "
     f"timestamp '{NEXT} 09:00:00', null, null, 'open', 'bug', 'high', channel, null, 0, "
     f"timestamp '{NEXT} 10:00:00' from raw.tickets order by ticket_id limit 3",
+    f"insert into raw.csm_sentiment select sentiment_id || '_next', account_id, author, 1, "
+    f"'champion_left', null, timestamp '{NEXT} 11:00:00', timestamp '{NEXT} 12:00:00' "
+    f"from raw.csm_sentiment where sentiment_id like 'csm_0%' order by sentiment_id limit 2",
 ]
 
 OVERRIDES = (
@@ -328,6 +341,10 @@ class Engines:
         wh.execute(*BAD_ROWS)
         account = wh.scalar("select min(account_id) from raw.accounts where churned_at is null")
         wh.write_seed("health_overrides", OVERRIDES.format(account=account))
+        # the example scorecards: `enterprise` weighs csm_sentiment (issue 25), so its scores
+        # and evidence are compared on every engine too
+        wh.write_seed("health_weights", (
+            PROJECT_ROOT / "seeds" / "examples" / "health_weights_csm_sentiment.csv").read_text())
         shutil.copyfile(wh.db, wh.root / "day1.duckdb")
         shutil.copyfile(wh.db, wh.root / "day2.duckdb")
         con = duckdb.connect(str(wh.root / "day2.duckdb"))
@@ -449,7 +466,7 @@ def test_parity_warehouse_is_not_trivial(parity: dict) -> None:
         assert scalar("select count(distinct band) from '{out}/health_score.parquet'") >= 3
         assert scalar("select count(*) from '{out}/health_alerts.parquet'") > 0
         assert scalar("select count(distinct criterion) from '{out}/health_score_criteria.parquet'"
-                      " where is_included") == 6
+                      " where is_included") == 7  # csm_sentiment: the example scorecards
         assert scalar("select count(*) from '{out}/health_score_criteria.parquet'"
                       " where is_overridden") == 1
         assert scalar("select count(distinct reason) from '{out}/rejected_rows.parquet'") >= 5

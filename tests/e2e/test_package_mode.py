@@ -48,6 +48,7 @@ HOST_NAMES = {
     "accounts": "sf_accounts", "contacts": "sf_contacts", "tickets": "zd_tickets",
     "usage_events": "segment_events", "survey_responses": "delighted_answers",
     "subscription_events": "stripe_events", "touchpoints": "hubspot_touchpoints",
+    "csm_sentiment": "cs_platform_sentiment",
 }
 # the marts compared row for row (backtest marts left out of both builds, as the
 # end-to-end fixtures do); columns naming a raw table are compared by contract name

@@ -118,7 +118,7 @@ def test_raw_suite_passes_on_clean_generated_raw(small_built: Warehouse) -> None
         (o.table, o.expectation_type, o.column, o.details) for o in report.failures()
     ]
     assert report.warnings() == []
-    assert len(report.tables) == 7
+    assert len(report.tables) == 8  # csm_sentiment included (issue 25)
     assert report.rows_validated["raw.usage_events"] == small_built.scalar(
         "select count(*) from raw.usage_events"
     )

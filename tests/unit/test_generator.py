@@ -18,11 +18,12 @@ END = dt.date(2026, 11, 22)
 SMALL = GeneratorConfig(n_accounts=60, history_days=400, end_date=END, seed=7)
 REALISM = GeneratorConfig(n_accounts=400, history_days=400, end_date=END, seed=11)
 
-V, TS, B, INT, DEC = "VARCHAR", "TIMESTAMP", "BOOLEAN", "INTEGER", "DECIMAL(18,2)"
+V, TS, B, INT, DEC, D = "VARCHAR", "TIMESTAMP", "BOOLEAN", "INTEGER", "DECIMAL(18,2)", "DATE"
 CONTRACT: dict[str, dict[str, str]] = {
     "accounts": {
         "account_id": V, "account_name": V, "segment": V, "parent_account_id": V,
         "created_at": TS, "churned_at": TS, "is_internal": B, "arr": DEC,
+        "renewal_date": D,
     },
     "contacts": {"contact_id": V, "account_id": V, "email": V, "created_at": TS},
     "tickets": {
@@ -45,6 +46,10 @@ CONTRACT: dict[str, dict[str, str]] = {
         "touchpoint_id": V, "account_id": V, "contact_id": V, "touchpoint_type": V,
         "detail": V, "occurred_at": TS,
     },
+    "csm_sentiment": {
+        "sentiment_id": V, "account_id": V, "author": V, "sentiment": INT, "reason_code": V,
+        "note": V, "recorded_at": TS,
+    },
 }
 ENUMS = [
     ("accounts", "segment", {"enterprise", "mid_market", "smb", "internal"}),
@@ -63,11 +68,12 @@ ID_KEYS = {
     "accounts": "account_id", "contacts": "contact_id", "tickets": "ticket_id",
     "usage_events": "event_id", "survey_responses": "response_id",
     "subscription_events": "subscription_event_id", "touchpoints": "touchpoint_id",
+    "csm_sentiment": "sentiment_id",
 }
 EVENT_TIME = {
     "contacts": "created_at", "tickets": "created_at", "usage_events": "occurred_at",
     "survey_responses": "responded_at", "subscription_events": "occurred_at",
-    "touchpoints": "occurred_at",
+    "touchpoints": "occurred_at", "csm_sentiment": "recorded_at",
 }
 
 
@@ -174,6 +180,38 @@ def test_score_ranges(small) -> None:
     assert _one(con, "select count(*) from raw.tickets where handle_minutes < 1") == 0
     assert _one(con, "select count(*) from raw.tickets where reopen_count < 0") == 0
     assert _one(con, "select count(*) from raw.accounts where arr < 0") == 0
+    assert _one(con, "select count(*) from raw.csm_sentiment "
+                     "where sentiment is null or sentiment not between 1 and 5") == 0
+
+
+def test_demo_extensions_groups_renewals_sentiment(small) -> None:
+    """Issue 25: a group three levels deep (no cycle), contract renewal dates after the last
+    day on some live accounts only (co-termed in groups), sentiment readings by a named CSM
+    for enterprise and mid-market accounts only, with reasons on some."""
+    con, _ = small
+    depth = _one(con, """
+        with recursive up(account_id, ancestor, depth) as (
+            select account_id, parent_account_id, 1 from raw.accounts
+            where parent_account_id is not null
+            union all
+            select up.account_id, a.parent_account_id, up.depth + 1
+            from up join raw.accounts a on a.account_id = up.ancestor
+            where a.parent_account_id is not null and up.depth < 10)
+        select max(depth) from up""")
+    assert 3 <= depth <= 4, depth
+    renewals, bad, churned = con.execute(f"""
+        select count(renewal_date), count(*) filter (where renewal_date <= date '{END}'),
+               count(*) filter (where renewal_date is not null and churned_at is not null)
+        from raw.accounts""").fetchone()
+    assert renewals > 0 and bad == 0 and churned == 0
+    segments = {r[0] for r in con.execute(
+        "select distinct a.segment from raw.csm_sentiment s join raw.accounts a "
+        "using (account_id)").fetchall()}
+    assert segments == {"enterprise", "mid_market"}, segments
+    authors, reasons = con.execute(
+        "select count(distinct author) filter (where author is null), count(reason_code) "
+        "from raw.csm_sentiment").fetchone()
+    assert authors == 0 and reasons > 0
 
 
 def test_no_orphans(small) -> None:
@@ -212,6 +250,8 @@ def test_no_orphans(small) -> None:
                               "null and contact_id not in (select contact_id from raw.contacts)",
         "touchpoint unreachable": "select count(*) from raw.touchpoints "
                                   "where account_id is null and contact_id is null",
+        "sentiment account": "select count(*) from raw.csm_sentiment "
+                             "anti join raw.accounts using (account_id)",
     }
     failures = {name: n for name, sql in checks.items() if (n := _one(con, sql))}
     assert not failures

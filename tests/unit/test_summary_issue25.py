@@ -41,3 +41,46 @@ def test_issue25_lines_skip_marts_not_built(tmp_path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     assert issue25_lines(con) == []
     con.close()
+
+
+def _sentiment_tables(con: duckdb.DuckDBPyConnection, weighed: bool) -> None:
+    con.execute("create schema intermediate")
+    con.execute(
+        "create table intermediate.int_criteria__csm_sentiment as select * from (values "
+        "('a1', date '2026-06-30', 'ok', 'sentiment 1/5 by ann'), "
+        "('a2', date '2026-06-30', 'no_data', 'stale: sentiment 4/5 by bob'), "
+        "('a3', date '2026-06-30', 'no_data', 'no CSM sentiment reading'), "
+        "('a1', date '2026-06-29', 'no_data', null)"
+        ") as t(account_id, score_date, status, evidence)"
+    )
+    con.execute("create schema marts")
+    rows = (
+        "('a1', 'csm_sentiment', 'enterprise', 'ok', 7.1, 'sentiment 1/5 by ann'), "
+        "('a2', 'csm_sentiment', 'enterprise', 'no_data', null, 'stale: sentiment 4/5 by bob'), "
+        "('a3', 'csm_sentiment', 'enterprise', 'no_data', null, 'no CSM sentiment reading')"
+        if weighed else "('a1', 'engagement', 'default', 'ok', 3.0, 'x')"
+    )
+    con.execute(
+        f"create table marts.health_score_criteria as select * from (values {rows}) "
+        "as t(account_id, criterion, scorecard, status, raw_value, evidence)"
+    )
+
+
+def test_sentiment_line_when_weighed(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    _sentiment_tables(con, weighed=True)
+    text = "\n".join(issue25_lines(con))
+    con.close()
+    assert ("CSM sentiment (criterion csm_sentiment, scorecards enterprise): 1 of 3 accounts "
+            "count a current reading, 1 stale") in text
+    assert "lowest: a1 sentiment 1/5 by ann" in text
+
+
+def test_sentiment_line_when_read_but_not_weighed(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    _sentiment_tables(con, weighed=False)
+    text = "\n".join(issue25_lines(con))
+    con.close()
+    assert "CSM sentiment: 1 accounts have a current reading" in text
+    assert "no scorecard weighs criterion csm_sentiment" in text
+    assert "health_weights_csm_sentiment.csv" in text

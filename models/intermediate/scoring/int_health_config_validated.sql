@@ -24,6 +24,7 @@
     'satisfaction_half_life_days', 'satisfaction_comment_weight', 'engagement_lookback_days',
     'engagement_half_life_days', 'commercial_lookback_days', 'expansion_backing_points',
     'commercial_size_reference_share', 'commercial_size_max_factor',
+    'csm_sentiment_half_life_days', 'csm_sentiment_stale_days',
     'alert_drop_points', 'alert_drop_window_days', 'seasonal_adjustment'
 ] -%}
 {%- set var_text = [] -%}

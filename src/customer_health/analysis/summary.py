@@ -294,6 +294,7 @@ def issue25_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
                 "Largest falls over 30 days, by criterion (marts.health_score_changes)\n"
                 + _table(falls, ["account", "change"])
             )
+    lines.extend(sentiment_lines(con))
     if _exists(con, "marts", "health_score_rollup"):
         groups, risky = con.execute(
             "select count(*), count(case when rolled_up_band = 'churn_risk' then 1 end) "
@@ -304,3 +305,52 @@ def issue25_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             "(marts.health_score_rollup)."
         )
     return lines
+
+
+def sentiment_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """CSM sentiment (criterion csm_sentiment) when the warehouse has readings or weighs it.
+
+    Weighed by a scorecard: how many of those accounts count a current reading, how many
+    readings went stale, and the lowest current one. Readings but no scorecard weighing the
+    criterion: say so, and where the example scorecard is. Neither: nothing.
+    """
+    if not _exists(con, "intermediate", "int_criteria__csm_sentiment"):
+        return []
+    current, stale = con.execute(
+        "select count(*) filter (where status = 'ok'), "
+        "count(*) filter (where evidence like 'stale:%') "
+        "from intermediate.int_criteria__csm_sentiment "
+        "where score_date = (select max(score_date) from intermediate.int_criteria__csm_sentiment)"
+    ).fetchone()
+    weighed: list[tuple] = []
+    if _exists(con, "marts", "health_score_criteria"):
+        weighed = con.execute(
+            "select scorecard, count(*), count(*) filter (where status = 'ok'), "
+            "count(*) filter (where evidence like 'stale:%') "
+            "from marts.health_score_criteria where criterion = 'csm_sentiment' "
+            "group by 1 order by 1"
+        ).fetchall()
+    if weighed:
+        lowest = con.execute(
+            "select account_id, evidence from marts.health_score_criteria "
+            "where criterion = 'csm_sentiment' and status = 'ok' "
+            "order by raw_value, account_id limit 1"
+        ).fetchone()
+        scorecards = ", ".join(str(row[0]) for row in weighed)
+        line = (
+            f"CSM sentiment (criterion csm_sentiment, scorecards {scorecards}): "
+            f"{sum(r[2] for r in weighed)} of {sum(r[1] for r in weighed)} accounts count a "
+            f"current reading, {sum(r[3] for r in weighed)} stale (older than var "
+            "csm_sentiment_stale_days), the others have none"
+        )
+        if lowest:
+            line += f"; lowest: {lowest[0]} {lowest[1]}"
+        return [line + "."]
+    if current or stale:
+        return [
+            f"CSM sentiment: {current} accounts have a current reading (raw.csm_sentiment, "
+            f"{stale} more only stale ones), but no scorecard weighs criterion csm_sentiment; "
+            "seeds/examples/health_weights_csm_sentiment.csv shows how to trade a criterion "
+            "for it (docs/csm-sentiment.md)."
+        ]
+    return []

@@ -13,12 +13,16 @@ Design notes
   surveys and touchpoints are non-homogeneous Poisson processes sampled by thinning.
 * Internally times are float "days since history start" (day 0 = ``end_date - history_days + 1``,
   day ``D`` = the midnight after ``end_date``). Timestamps are floored to whole seconds.
+* Issue 25's demo data (renewal dates, account groups three and four levels deep, CSM
+  sentiment readings) draws from streams of its own, so adding it left every other table as
+  it was.
 * Frames are built compactly (integer keys, categoricals); string ids and the exact column types
   are produced by DuckDB SQL, both for :func:`write_warehouse` and for :func:`generate`.
 
 Modules, one job each: config (GeneratorConfig), vocabulary (segments, categories, texts),
 sampling (random streams), portfolio (per-account state, latent health), accounts, usage,
-tickets, surveys, subscriptions, interactions (touchpoints), truth (demo_truth), builder (the
+tickets, surveys, subscriptions, interactions (touchpoints), csm (CSM sentiment readings),
+truth (demo_truth), builder (the
 order tables are built in), materialise (SQL types and ids), writer (generate,
 write_warehouse), command (the command line).
 """

@@ -11,9 +11,38 @@ from customer_health.generator.sampling import _rng
 from customer_health.generator.vocabulary import (
     _FIRST_NAMES,
     _LAST_NAMES,
+    SEG_ENT,
     SEG_INT,
+    SEG_MID,
     SEGMENTS,
 )
+
+# Share of live enterprise and mid-market accounts whose CRM record carries the contract's
+# renewal date (the others' is derived from the subscription events).
+RENEWAL_DATE_SHARE = 0.5
+
+
+def renewal_dates(b: _Builder) -> np.ndarray:
+    """The contract renewal date (float days; NaN = none) of some live accounts.
+
+    The first anniversary of the account's creation after the last generated day; an account
+    in a group whose top account has one is co-termed with it (the parent signs the renewal).
+    Its own random stream: the other tables are unchanged.
+    """
+    p = b.p
+    rng = _rng(b.cfg, 71)
+    last_day = float(b.big_d - 1)
+    terms = np.ceil(np.maximum(last_day - np.floor(p.created_t), 0.0) / 365.0)
+    due = np.floor(p.created_t) + 365.0 * np.maximum(terms, 1.0)
+    live = (p.churn_t >= b.big_d) & (p.seg != SEG_INT)
+    covered = (p.seg == SEG_ENT) | (p.seg == SEG_MID)
+    chosen = live & covered & (rng.random(p.n) < RENEWAL_DATE_SHARE)
+    renewal = np.where(chosen, due, np.nan)
+    top = np.arange(p.n)
+    for _ in range(4):  # groups are at most four levels deep
+        top = np.where(p.parent[top] >= 0, p.parent[top], top)
+    co_termed = live & (p.parent >= 0) & np.isfinite(renewal[top])
+    return np.where(co_termed, renewal[top], renewal)
 
 
 def accounts(b: _Builder, arr_now: np.ndarray) -> pd.DataFrame:
@@ -32,6 +61,7 @@ def accounts(b: _Builder, arr_now: np.ndarray) -> pd.DataFrame:
         "is_internal": p.seg == SEG_INT,
         "arr": arr_now,
         "loaded_at": b.loaded(rng, np.fmax(p.created_t, churn)),
+        "renewal_date": b.ts(renewal_dates(b)),
     })
 
 

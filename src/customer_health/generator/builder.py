@@ -7,6 +7,7 @@ import pandas as pd
 
 from customer_health.generator import (
     accounts,
+    csm,
     interactions,
     subscriptions,
     surveys,
@@ -34,6 +35,7 @@ class _Builder(_Context):
             "raw.survey_responses": surveys.surveys(self, con, tk),
             "raw.subscription_events": subs,
             "raw.touchpoints": interactions.touchpoints(self, con),
+            "raw.csm_sentiment": csm.csm_sentiment(self),
             "demo_truth.accounts": truth_accounts,
             "demo_truth.seasonal_factors": seasonal,
         }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from customer_health.pipeline.settings import default_as_of_date
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ _SELECTS: dict[str, str] = {
                churned_at::timestamp as churned_at,
                is_internal::boolean as is_internal,
                cast(round(arr, 2) as decimal(18, 2)) as arr,
+               renewal_date::date as renewal_date,
                loaded_at::timestamp as _loaded_at
         from @src order by num""",
     "raw.contacts": """
@@ -104,6 +105,16 @@ _SELECTS: dict[str, str] = {
                occurred_at::timestamp as occurred_at,
                loaded_at::timestamp as _loaded_at
         from @src order by num""",
+    "raw.csm_sentiment": """
+        select format('csm_{:07d}', num)::varchar as sentiment_id,
+               format('acc_{:06d}', acct)::varchar as account_id,
+               author::varchar as author,
+               sentiment::integer as sentiment,
+               reason_code::varchar as reason_code,
+               note::varchar as note,
+               recorded_at::timestamp as recorded_at,
+               loaded_at::timestamp as _loaded_at
+        from @src order by num""",
     "demo_truth.accounts": """
         select format('acc_{:06d}', num)::varchar as account_id,
                segment::varchar as segment,
@@ -127,6 +138,7 @@ _ORDER_KEYS = {
     "raw.survey_responses": "response_id",
     "raw.subscription_events": "subscription_event_id",
     "raw.touchpoints": "touchpoint_id",
+    "raw.csm_sentiment": "sentiment_id",
     "demo_truth.accounts": "account_id",
     "demo_truth.seasonal_factors": "factor_type, key",
 }

@@ -100,6 +100,52 @@ def _health_grid(p: _Portfolio, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
     return h
 
 
+def _deepen_groups(
+    rng: np.random.Generator, seg: np.ndarray, parent: np.ndarray, n_cus: int
+) -> None:
+    """A few account groups deeper than one level (roll-ups of roll-ups), in place.
+
+    About one group per 250 customers (at least one when there are 40): a top-level
+    enterprise account, a middle account (enterprise or mid-market) under it and one or two
+    leaf accounts under the middle one (three levels); the first group gets one more level
+    under its first leaf (four). Only accounts with no parent and no children are moved, so
+    no cycle can appear. Its own random stream: the other tables are unchanged.
+    """
+    if n_cus < 40:
+        return
+    customer = np.arange(parent.size) < n_cus
+    has_children = np.zeros(parent.size, dtype=bool)
+    has_children[parent[parent >= 0]] = True
+
+    def free() -> np.ndarray:
+        return np.flatnonzero((parent < 0) & ~has_children & customer)
+
+    for g in range(max(1, int(round(n_cus / 250.0)))):
+        tops = np.flatnonzero((parent < 0) & (seg == SEG_ENT) & customer)
+        if not tops.size:
+            return
+        top = int(tops[rng.integers(0, tops.size)])
+        middles = free()
+        covered = (seg[middles] == SEG_ENT) | (seg[middles] == SEG_MID)
+        middles = middles[covered & (middles != top)]
+        if not middles.size:
+            return
+        middle = int(middles[rng.integers(0, middles.size)])
+        parent[middle] = top
+        has_children[[top, middle]] = True
+        leaves = free()
+        leaves = leaves[leaves != top]
+        if leaves.size < 3:
+            return
+        picked = rng.choice(leaves, size=int(rng.integers(1, 3)), replace=False)
+        parent[picked] = middle
+        if g == 0:
+            has_children[picked[0]] = True
+            deeper = free()
+            deeper = deeper[deeper != top]
+            parent[int(deeper[rng.integers(0, deeper.size)])] = picked[0]
+
+
 def _portfolio(cfg: GeneratorConfig) -> _Portfolio:
     rng = _rng(cfg, 1)
     n = cfg.n_accounts
@@ -145,6 +191,7 @@ def _portfolio(cfg: GeneratorConfig) -> _Portfolio:
         pick = parents_pool[rng.integers(0, parents_pool.size, children.size)]
         ok = pick != children
         parent[children[ok]] = pick[ok]
+    _deepen_groups(_rng(cfg, 70), seg, parent, n_cus)
 
     # Creation: most accounts predate the history window, some are created during it.
     before = rng.random(n) < 0.65

@@ -16,8 +16,10 @@ What Zendesk cannot carry is changed in the raw layout too, by :func:`align_raw_
 both layouts describe the same portfolio: CSAT answers become like/dislike answers (Zendesk's
 ratings are good or bad), tickets lose their handling time (Zendesk keeps none), events
 without a user get the account's service user (a Segment track needs one), a renewal changes
-no MRR, a cancellation takes all of it and the account churns at the cancellation (Stripe). The
-raw accounts gain the optional ``domain`` column both layouts match organisations by.
+no MRR, a cancellation takes all of it and the account churns at the cancellation (Stripe), and
+the accounts lose their contract renewal date (a HubSpot company has no standard property for
+it). The raw accounts gain the optional ``domain`` column both layouts match organisations by.
+CSM sentiment (``raw.csm_sentiment``) has no vendor here: it stays in ``raw`` in both layouts.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
     if "domain" not in columns:
         con.execute("alter table raw.accounts add column domain varchar")
     con.execute(f"update raw.accounts set domain = {account_domain('account_id')}")
+    # HubSpot: a company has no standard renewal-date property, so the contract's renewal
+    # date (generator 1.2.0) is left out; both layouts derive it from the subscription events
+    if "renewal_date" in columns:
+        con.execute("update raw.accounts set renewal_date = null")
     con.execute(
         "update raw.survey_responses set survey_type = 'like', "
         "score = case when score >= 4 then 1 else 0 end "

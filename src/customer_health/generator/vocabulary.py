@@ -125,3 +125,18 @@ _TOUCHPOINT_DETAILS: dict[str, tuple[str, ...]] = {
     "testimonial": ("Case study participation", "G2 review", "Reference call"),
     "feedback": ("Feature idea", "Beta program feedback", "Usability interview"),
 }
+
+# CSM sentiment (raw.csm_sentiment): the success managers who record readings, and the
+# reason codes they pick by reading (1-2 negative, 4-5 positive; a 3 rarely has one).
+CSM_AUTHORS = (
+    "ana.lopez", "ben.okafor", "chloe.martin", "dev.patel", "emma.schmidt", "farid.haddad",
+)
+CSM_NEGATIVE_REASONS = (
+    "champion_left", "budget_cuts", "product_gaps", "slow_support", "competitor_evaluation",
+)
+CSM_POSITIVE_REASONS = ("exec_sponsor_engaged", "expansion_planned", "renewal_verbal_yes")
+CSM_NOTES = (
+    "Discussed in the business review",
+    "Follow-up call booked",
+    "Raised with the account executive",
+)

@@ -22,7 +22,8 @@ def generate(config: GeneratorConfig) -> dict[str, pd.DataFrame]:
 
     Returns a mapping ``"<schema>.<table>" -> DataFrame`` with the raw contract tables
     (``raw.accounts``, ``raw.contacts``, ``raw.tickets``, ``raw.usage_events``,
-    ``raw.survey_responses``, ``raw.subscription_events``, ``raw.touchpoints``) and the truth
+    ``raw.survey_responses``, ``raw.subscription_events``, ``raw.touchpoints``,
+    ``raw.csm_sentiment``) and the truth
     tables (``demo_truth.accounts``, ``demo_truth.seasonal_factors``), each sorted by its id.
     The output is a pure function of ``config`` (the ``demo_truth.generation`` marker, which
     carries a wall-clock timestamp, is only written by :func:`write_warehouse`).
