@@ -41,11 +41,11 @@ import duckdb
 import pytest
 
 from customer_health.engines import export
+from customer_health.engines.postgres_server import ThrowawayServer
 from customer_health.generator import GeneratorConfig
 from customer_health.pipeline import settings as project
 
 from conftest import PROJECT_ROOT, SMALL_AS_OF, Warehouse, copy_project
-from pg_server import PostgresServer
 
 D = SMALL_AS_OF
 NEXT = D + dt.timedelta(days=1)
@@ -144,6 +144,7 @@ DUCKDB_DRIVER = textwrap.dedent(
     from pathlib import Path
     import duckdb
     from customer_health.engines import export
+from customer_health.engines.postgres_server import ThrowawayServer
     from customer_health.pipeline import settings as project
     from customer_health.pipeline.dbt import dbt_env
     root, out, days, statements = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:5], sys.argv[5]
@@ -175,6 +176,7 @@ POSTGRES_DRIVER = textwrap.dedent(
     import datetime as dt, json, sys, time
     from pathlib import Path
     from customer_health.engines import export
+from customer_health.engines.postgres_server import ThrowawayServer
     from customer_health.pipeline import dbt as runner
     from customer_health.engines import postgres
     root, out = Path(sys.argv[1]), Path(sys.argv[2])
@@ -353,13 +355,13 @@ class Engines:
                         dict(base_env, HEALTH_SPARK_DIR=str(wh.root / "spark"),
                              DBT_TARGET_PATH=str(wh.root / "target_spark"),
                              DBT_LOG_PATH=str(wh.root / "logs_spark")))
-        self.postgres: PostgresServer | None = None
+        self.postgres: ThrowawayServer | None = None
         try:
             import psycopg2  # noqa: F401
         except ImportError:
             self.skipped["postgres"] = "the postgres extra is not installed (make test installs it)"
         else:
-            self.postgres = PostgresServer(base)
+            self.postgres = ThrowawayServer(base)
             self._start("postgres", [sys.executable, "-c", POSTGRES_DRIVER, str(wh.root),
                                      str(self.out), *days, json.dumps(BUILD)],
                         dict(base_env, **self.postgres.env))
