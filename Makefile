@@ -73,7 +73,7 @@ report: $(STAMP)
 suggest: $(STAMP)
 	$(BIN)/customer-health suggest
 
-## make bench: time full and one-day incremental builds on tiers S, M, L, L1y; results in bench/ and docs/benchmarks.md.
+## make bench: time full and one-day incremental builds on tiers S, M, L, L1y (S and M also on a throwaway PostgreSQL server); results in bench/ and docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/customer-health bench --update-readme
 

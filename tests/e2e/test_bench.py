@@ -20,13 +20,14 @@ from conftest import copy_project
 
 @pytest.fixture(scope="module")
 def tier_s(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path]:
-    """Tier S measured once (one repetition) on a copy of the project."""
+    """Tier S measured once (one repetition) on a copy of the project, DuckDB only (the
+    PostgreSQL column's parts are tested below; a full PostgreSQL run is `make bench`'s)."""
     root = copy_project(tmp_path_factory.mktemp("bench_project")).root
     out = tmp_path_factory.mktemp("bench_out")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HEALTH_PROJECT_DIR", str(root))
         code = cli.main([
-            "bench", "--tiers", "S", "--repeat", "1",
+            "bench", "--tiers", "S", "--repeat", "1", "--postgres-tiers", "none",
             "--workdir", str(out / "work"), "--results", str(out / "results.json"),
         ])
     assert code == 0
@@ -349,3 +350,45 @@ def test_readme_markers() -> None:
         f"intro\n{bench.README_START}\nnew table\n{bench.README_END}\nafter\n")
     with pytest.raises(bench.BenchError):
         bench.replace_between_markers("no markers", "x")
+
+
+def test_postgres_column_beside_duckdb() -> None:
+    """Tiers measured on both engines get one row per engine; a skipped tier says why."""
+    tier = _fake_tier("S", 16.0, 17.0, 200_000, 300)
+    tier["medians"].update(full_sql_s=9.0, full_overhead_s=7.0)
+    tier["postgres"] = {
+        "server_version": "15.14", "repeat": 1,
+        "medians": {"load_s": 3.5, "reload_s": 3.6, "full_s": 40.0, "full_peak_gb": 0.3,
+                    "full_server_peak_gb": 0.5, "incremental_s": 30.0,
+                    "incremental_peak_gb": 0.3, "full_sql_s": 30.0, "full_overhead_s": 10.0},
+        "slowest": {"full": [{"unique_id": "model.customer_health.x", "execution_time": 5.0}],
+                    "incremental": []},
+    }
+    skipped = {**_fake_tier("M", 30.0, 20.0, 2_000_000, 3000),
+               "postgres_skipped": "PostgreSQL is not installed"}
+    results = {"tiers": {"S": tier, "M": skipped}}
+    text = bench.render_engines(results)
+    assert "| S | DuckDB | - | 16.0 | 9.0 / 7.0 | 1.00 | - | 17.0 |" in text
+    assert ("| S | PostgreSQL 15.14 | 3.5 | 40.0 | 30.0 / 10.0 | 0.30 + server 0.50 | 3.6 "
+            "| 30.0 |") in text
+    assert "M: PostgreSQL skipped (PostgreSQL is not installed)" in text
+    assert "on PostgreSQL" in bench.render_slowest(results, ["S"])
+    # no tier measured on PostgreSQL: no table
+    duckdb_only = {"tiers": {"M": _fake_tier("M", 30.0, 20.0, 2_000_000, 3000)}}
+    assert bench.render_engines(duckdb_only) == ""
+
+
+def test_postgres_column_skipped_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psycopg2", reason="the postgres extra is not installed")
+    monkeypatch.setenv("HEALTH_POSTGRES_BIN", "/nonexistent")
+    server = bench.BenchServer()
+    assert server.server is None
+    assert server.reason == "HEALTH_POSTGRES_BIN=/nonexistent holds no initdb"
+    server.stop()
+
+
+def test_postgres_tiers_option() -> None:
+    assert bench.parse_postgres_tiers("none") == []
+    assert bench.parse_postgres_tiers("S,M") == ["S", "M"]
+    with pytest.raises(Exception, match="unknown tier"):
+        bench.parse_postgres_tiers("XL")

@@ -1,8 +1,9 @@
 """`customer-health load / run / export --target postgres|snowflake`, as a user types them.
 
 PostgreSQL: one small generated warehouse (30 accounts, 400 days) copied into a throwaway
-server (pg_server.PostgresServer), one `run` (one dbt build), one `export`; the exported
-marts are the ones the run built, and the loaded raw tables have the DuckDB file's rows.
+server (engines.postgres_server.ThrowawayServer), one `run` (one dbt build), one
+`export`; the exported marts are the ones the run built, and the loaded raw tables have
+the DuckDB file's rows.
 Snowflake: the error path without an account, and load + export on the fakesnow emulator
 (in .venv-snowflake, when it exists). The mistakes a user can fix answer in one line on
 stderr, with an exit code and no traceback.
@@ -24,11 +25,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_health.engines import rawcopy
+from customer_health.engines import postgres_server, rawcopy
 from customer_health.generator import GeneratorConfig
 
 from conftest import PROJECT_ROOT, copy_project
-from pg_server import POSTGRES_BIN, PostgresServer
 
 AS_OF = dt.date(2026, 6, 30)
 CONFIG = GeneratorConfig(n_accounts=30, history_days=400, end_date=AS_OF, seed=5)
@@ -142,12 +142,12 @@ def test_snowflake_without_the_extra_is_one_line(small) -> None:
 def postgres(small):
     """A throwaway server: (its environment for the CLI, the server)."""
     pytest.importorskip("psycopg2", reason="the postgres extra is not installed")
-    if not (POSTGRES_BIN / "initdb").exists() and os.geteuid() != 0:
-        pytest.skip(f"no {POSTGRES_BIN}/initdb")
+    if postgres_server.find_bin() is None and os.geteuid() != 0:
+        pytest.skip("PostgreSQL is not installed (no initdb) and not root to install it")
     # not under pytest's tmp folder: the server may run as the postgres user (as root),
-    # which cannot enter pytest-of-root; PostgresServer gives it this folder
+    # which cannot enter pytest-of-root; ThrowawayServer gives it this folder
     base = Path(tempfile.mkdtemp(prefix="health_engine_cli_pg_"))
-    server = PostgresServer(base)
+    server = postgres_server.ThrowawayServer(base)
     yield _env(small.root, **server.env)
     server.stop()
     shutil.rmtree(base, ignore_errors=True)

@@ -29,7 +29,8 @@ fresh file.
 
 Modules, one job each: common (settings, errors), tiers, warehouses (generated and cached,
 one day appended), memory (process-tree RSS), run_results (dbt's node timings), floor,
-measure (dbt runs through customer_health.pipeline.dbt.Dbt), machine (fingerprint), results (merge),
+measure (dbt runs through customer_health.pipeline.dbt.Dbt), postgres (the PostgreSQL
+column: tiers S and M on a throwaway server), machine (fingerprint), results (merge),
 checks, report (Markdown, README block), command (options, run_cli).
 """
 
@@ -46,6 +47,7 @@ from customer_health.bench.checks import (  # noqa: F401
 from customer_health.bench.command import (  # noqa: F401
     _command_line,
     add_arguments,
+    parse_postgres_tiers,
     parse_tiers,
     run_cli,
 )
@@ -89,11 +91,19 @@ from customer_health.bench.memory import (  # noqa: F401
     _children_by_parent,
     process_tree_rss,
 )
+from customer_health.bench.postgres import (  # noqa: F401
+    POSTGRES_TIERS,
+    BenchServer,
+    load_raw,
+    measure_tier_postgres,
+)
 from customer_health.bench.report import (  # noqa: F401
+    ENGINES_NOTE,
     TIME_SPLIT_NOTE,
     _fmt,
     render_checks,
     render_cold_parse,
+    render_engines,
     render_machine,
     render_report,
     render_runs,

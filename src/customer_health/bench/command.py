@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from customer_health.bench.common import BenchError, log
 from customer_health.bench.machine import git_state, machine_fingerprint
 from customer_health.bench.measure import measure_tier
+from customer_health.bench.postgres import POSTGRES_TIERS, BenchServer, measure_tier_postgres
 from customer_health.bench.profile import render_profile
 from customer_health.bench.report import render_report, render_slowest, replace_between_markers
 from customer_health.bench.results import check_mergeable, load_results, merge_results
@@ -34,10 +35,19 @@ def parse_tiers(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def parse_postgres_tiers(text: str) -> list[str]:
+    """Return the tiers of --postgres-tiers (``none``: no PostgreSQL column)."""
+    return [] if text.strip().lower() in ("", "none") else parse_tiers(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `bench` options to a (sub)parser."""
     parser.add_argument("--tiers", type=parse_tiers, default=list(TIERS),
                         help=f"comma-separated tiers (default {','.join(TIERS)})")
+    parser.add_argument("--postgres-tiers", type=parse_postgres_tiers,
+                        default=list(POSTGRES_TIERS), metavar="TIERS",
+                        help="tiers also measured on a throwaway PostgreSQL server (default "
+                             f"{','.join(POSTGRES_TIERS)}; 'none' for DuckDB only)")
     parser.add_argument("--repeat", type=cliargs.positive_int, default=3,
                         help="timed runs per tier (median)")
     parser.add_argument("--workdir", type=Path, help="generated warehouses (default bench/work)")
@@ -53,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _command_line(args: argparse.Namespace) -> str:
     parts = ["customer-health bench", f"--tiers {','.join(args.tiers)}", f"--repeat {args.repeat}"]
+    postgres_tiers = getattr(args, "postgres_tiers", list(POSTGRES_TIERS))
+    if postgres_tiers != list(POSTGRES_TIERS):
+        parts.append(f"--postgres-tiers {','.join(postgres_tiers) or 'none'}")
     parts += [f"--{flag.replace('_', '-')}" for flag in ("update_readme", "replace")
               if getattr(args, flag)]
     return " ".join(parts)
@@ -71,12 +84,27 @@ def run_cli(args: argparse.Namespace) -> int:
         existing = load_results(results_path)
         check_mergeable(existing, fingerprint, args.replace)  # refuse before hours of work
         measured: dict[str, dict[str, Any]] = {}
-        for name in args.tiers:
-            started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            tier = measure_tier(TIERS[name], args.repeat, workdir, root, keep=args.keep)
-            tier.update(measured_at=started.isoformat(), git=git_state(root),
-                        command=_command_line(args))
-            measured[name] = tier
+        server: BenchServer | None = None
+        try:
+            for name in args.tiers:
+                started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+                tier = measure_tier(TIERS[name], args.repeat, workdir, root, keep=args.keep)
+                tier.update(measured_at=started.isoformat(), git=git_state(root),
+                            command=_command_line(args))
+                if name in getattr(args, "postgres_tiers", ()):
+                    if server is None:
+                        server = BenchServer()
+                        if server.reason:
+                            log(f"PostgreSQL column skipped: {server.reason}")
+                    if server.reason:
+                        tier["postgres_skipped"] = server.reason
+                    else:
+                        tier["postgres"] = measure_tier_postgres(
+                            TIERS[name], args.repeat, workdir, root, server, keep=args.keep)
+                measured[name] = tier
+        finally:
+            if server is not None:
+                server.stop()
         results = merge_results(existing, measured, fingerprint, args.replace)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)

@@ -44,6 +44,55 @@ def render_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+ENGINES_NOTE = (
+    "DuckDB and PostgreSQL side by side (same machine, same `customer-health bench` run, "
+    "medians): PostgreSQL is a throwaway local server (127.0.0.1, durability off: fsync, "
+    "synchronous_commit and full_page_writes off) the bench starts; load s copies the tier's "
+    "raw tables in (`customer-health load --target postgres`), reload s copies them again with "
+    "the new day (the loader replaces whole tables), before the one-day refresh. DuckDB's "
+    "refresh gets the same day appended in its file (not timed). SQL s / overhead s as in the "
+    "next table; peak GB is dbt's process tree (DuckDB's engine runs inside it, PostgreSQL's "
+    "server does not: server GB is its processes' summed RSS, shared buffers counted once per "
+    "process)."
+)
+
+
+def render_engines(results: dict[str, Any]) -> str:
+    """Return the DuckDB-beside-PostgreSQL table (tiers measured on both), or ''."""
+    lines = [
+        ENGINES_NOTE,
+        "",
+        "| tier | engine | load s | full build s | full SQL s / overhead s | full peak GB "
+        "| reload s | one-day refresh s | refresh SQL s / overhead s | refresh peak GB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    skipped = []
+    for name, tier in results["tiers"].items():
+        if tier.get("postgres_skipped"):
+            skipped.append(f"{name}: PostgreSQL skipped ({tier['postgres_skipped']})")
+        if "postgres" not in tier:
+            continue
+        for engine, m in (("DuckDB", tier["medians"]), ("PostgreSQL", tier["postgres"]["medians"])):
+            is_pg = engine == "PostgreSQL"
+            if is_pg and tier["postgres"].get("server_version"):
+                engine += f" {tier['postgres']['server_version']}"
+            cells = [name, engine, _fmt(m.get("load_s"), missing="-")]
+            for phase in ("full", "incremental"):
+                if phase == "incremental":
+                    cells.append(_fmt(m.get("reload_s"), missing="-"))
+                peak = _fmt(m.get(f"{phase}_peak_gb"), 2)
+                if is_pg and m.get(f"{phase}_server_peak_gb") is not None:
+                    peak += f" + server {_fmt(m[f'{phase}_server_peak_gb'], 2)}"
+                cells += [_fmt(m.get(f"{phase}_s")),
+                          f"{_fmt(m.get(f'{phase}_sql_s'), missing='-')} / "
+                          f"{_fmt(m.get(f'{phase}_overhead_s'), missing='-')}",
+                          peak]
+            lines.append("| " + " | ".join(cells) + " |")
+    if len(lines) == 4:
+        return "\n".join(skipped)
+    return "\n".join(lines + ([""] + skipped if skipped else []))
+
+
 TIME_SPLIT_NOTE = (
     "Where the time goes (medians over the runs): nodes is the count of results in dbt's "
     "`run_results.json` (seeds/models/tests, tests including unit tests); SQL s is the time "
@@ -130,6 +179,7 @@ def render_report(results: dict[str, Any]) -> str:
     """Return the text of the README section and bench/RESULTS.md."""
     return "\n\n".join(part for part in [
         render_table(results),
+        render_engines(results),
         render_time_split(results),
         render_cold_parse(results),
         render_machine(results),
@@ -149,6 +199,11 @@ def render_slowest(results: dict[str, Any], tier_names: Iterable[str]) -> str:
                              for i, n in enumerate(tier["slowest"][phase], 1))
             blocks.append(f"Slowest {SLOWEST_COUNT}, {name} {phase} "
                           f"(median over {tier['repeat']} runs):\n{rows}")
+            if "postgres" in tier:
+                rows = "\n".join(f"  {i:>2}. {n['execution_time']:>8.2f} s  {n['unique_id']}"
+                                 for i, n in enumerate(tier["postgres"]["slowest"][phase], 1))
+                blocks.append(f"Slowest {SLOWEST_COUNT}, {name} {phase} on PostgreSQL "
+                              f"(median over {tier['postgres']['repeat']} runs):\n{rows}")
     return "\n\n".join(blocks)
 
 

@@ -37,38 +37,51 @@ def account_domain(account_id_sql: str) -> str:
     return f"replace({account_id_sql}, '_', '-') || '.example'"
 
 
-def align_raw_layout(con: duckdb.DuckDBPyConnection) -> None:
-    """Change the raw layout as the vendor layout must (see the module docstring)."""
+def align_raw_layout(
+    con: duckdb.DuckDBPyConnection, vendors: tuple[str, ...] | None = None
+) -> None:
+    """Change the raw layout as the vendor layout must (see the module docstring).
+
+    vendors: align only on what these vendors cannot carry (default: all four, what
+    write_vendor_layout does, whatever its mix); the accounts' domain is always added.
+    """
+    chosen = set(VENDORS if vendors is None else vendors)
     columns = {r[0] for r in con.execute(
         "select column_name from information_schema.columns "
         "where table_schema = 'raw' and table_name = 'accounts'").fetchall()}
     if "domain" not in columns:
         con.execute("alter table raw.accounts add column domain varchar")
     con.execute(f"update raw.accounts set domain = {account_domain('account_id')}")
-    # HubSpot: a company has no standard renewal-date property, so the contract's renewal
-    # date (generator 1.2.0) is left out; both layouts derive it from the subscription events
-    if "renewal_date" in columns:
+    if "hubspot" in chosen and "renewal_date" in columns:
+        # HubSpot: a company has no standard renewal-date property, so the contract's renewal
+        # date (generator 1.2.0) is left out; both layouts derive it from the subscription events
         con.execute("update raw.accounts set renewal_date = null")
-    con.execute(
-        "update raw.survey_responses set survey_type = 'like', "
-        "score = case when score >= 4 then 1 else 0 end "
-        "where survey_type = 'csat' and ticket_id is not null")
-    con.execute("update raw.tickets set handle_minutes = null")
-    # Segment: a track without a user is anonymous (it reaches no account): server-side
-    # events are sent with the account's service user
-    con.execute("update raw.usage_events set user_id = 'svc_' || account_id where user_id is null")
-    # Stripe: an account churns when its subscription is cancelled (the cancellation's time)
-    con.execute("""
-        update raw.accounts a set churned_at = c.occurred_at
-        from raw.subscription_events c
-        where c.account_id = a.account_id and c.event_type = 'cancellation'""")
-    # Stripe: a renewal changes nothing (0); a cancellation takes the whole MRR away
-    con.execute("update raw.subscription_events set mrr_delta = 0 where event_type = 'renewal'")
-    con.execute("""
-        update raw.subscription_events e set mrr_delta = -l.level
-        from (select account_id, sum(coalesce(mrr_delta, 0)) as level from raw.subscription_events
-              where event_type in ('new', 'expansion', 'contraction') group by 1) l
-        where e.account_id = l.account_id and e.event_type = 'cancellation'""")
+    if "zendesk" in chosen:
+        con.execute(
+            "update raw.survey_responses set survey_type = 'like', "
+            "score = case when score >= 4 then 1 else 0 end "
+            "where survey_type = 'csat' and ticket_id is not null")
+        con.execute("update raw.tickets set handle_minutes = null")
+    if "segment" in chosen:
+        # Segment: a track without a user is anonymous (it reaches no account): server-side
+        # events are sent with the account's service user
+        con.execute(
+            "update raw.usage_events set user_id = 'svc_' || account_id where user_id is null")
+    if "stripe" in chosen:
+        # Stripe: an account churns when its subscription is cancelled (the cancellation's time)
+        con.execute("""
+            update raw.accounts a set churned_at = c.occurred_at
+            from raw.subscription_events c
+            where c.account_id = a.account_id and c.event_type = 'cancellation'""")
+        # Stripe: a renewal changes nothing (0); a cancellation takes the whole MRR away
+        con.execute(
+            "update raw.subscription_events set mrr_delta = 0 where event_type = 'renewal'")
+        con.execute("""
+            update raw.subscription_events e set mrr_delta = -l.level
+            from (select account_id, sum(coalesce(mrr_delta, 0)) as level
+                  from raw.subscription_events
+                  where event_type in ('new', 'expansion', 'contraction') group by 1) l
+            where e.account_id = l.account_id and e.event_type = 'cancellation'""")
 
 
 def write_zendesk(con: duckdb.DuckDBPyConnection) -> None:

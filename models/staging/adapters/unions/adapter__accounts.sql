@@ -5,7 +5,7 @@
     (adapter_stripe__subscription_events, matched through the identity map or
     domain) gets arr = 12 x its MRR before any cancellation (a churned account
     keeps the ARR it left with, as the CRM's arr does) and churned_at = its
-    last cancellation when no MRR is left; any other account keeps the system
+    last cancellation when no MRR is left (to the cent); any other account keeps the system
     of record's arr and churned_at.
 -#}
 {{ config(enabled=customer_health_adapter_model('crm', 'accounts') == 'adapter__accounts') }}
@@ -44,7 +44,9 @@ billing as (
     select
         account_id,
         12 * sum(case when event_type <> 'cancellation' then coalesce(mrr_delta, 0) else 0 end) as stripe_arr,
-        sum(coalesce(mrr_delta, 0)) as mrr_left,
+        -- to the cent: a sum of decimals can leave a residue on an engine that sums them as
+        -- doubles (Snowflake's emulator: 5.6e-17 left of 0.1 + 0.2 - 0.3), not a paying account
+        {{ round_to('sum(coalesce(mrr_delta, 0))', 2) }} as mrr_left,
         max(case when event_type = 'cancellation' then occurred_at end) as last_cancelled_at
     from {{ ref('adapter_stripe__subscription_events') }}
     where account_id is not null
