@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from customer_health.generator import GeneratorConfig, write_warehouse
 from customer_health.pipeline.dbt import Dbt, build_args
@@ -44,6 +45,8 @@ PROJECT_ROOT = TESTS_DIR.parent
 PYTHON_TEST_ITEMS = {"unit", "e2e", "conftest.py", "__pycache__"}
 PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analyses", "profiles"]
 PARSE_CACHE = Path("target") / "partial_parse.msgpack"
+# written into the shared small_built folder once its build is complete
+BUILT_MARK = "small_built.done"
 # The first parse cache a copy wrote without --vars (dbt checks it against each copy's
 # files, vars and environment and re-parses what differs, so any copy may reuse it).
 _parse_cache: dict[str, bytes] = {}
@@ -200,15 +203,44 @@ def copy_project(destination: Path) -> Warehouse:
     return Warehouse(destination)
 
 
-@pytest.fixture(scope="session")
-def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The small demo portfolio, generated and fully built once per session (read-only)."""
-    warehouse = copy_project(tmp_path_factory.mktemp("small_built"))
+def _build_small(root: Path) -> Warehouse:
+    """Generate the small portfolio into a project copy at root and build it fully."""
+    warehouse = copy_project(root)
     warehouse.with_backtest = True
     warehouse.generate(SMALL_CONFIG)
     # the session's one run of the dbt unit tests (see test_dbt_unit_tests_pass)
     warehouse.build(SMALL_AS_OF, unit_tests=True)
     warehouse.build_results = warehouse.run_results()
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The small demo portfolio, generated and fully built once per session (read-only).
+
+    Under pytest-xdist the first worker that needs it builds it into the session's shared
+    temporary folder (a file lock: pytest-xdist's pattern for a session fixture run once);
+    every worker then works on its own copy of that build (DuckDB lets one process write a
+    file), with the build's parse cache as its own. One build of the small portfolio, its
+    unit tests included, instead of one per worker.
+    """
+    local = tmp_path_factory.mktemp("small_built")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _build_small(local)
+    shared_root = tmp_path_factory.getbasetemp().parent
+    shared = shared_root / "small_built_shared"
+    with FileLock(str(shared_root / "small_built.lock")):
+        if not (shared / BUILT_MARK).exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            _build_small(shared)
+            (shared / BUILT_MARK).write_text("built\n")
+    shutil.copytree(shared, local, dirs_exist_ok=True)
+    warehouse = Warehouse(local)
+    warehouse.with_backtest = True
+    warehouse.build_results = warehouse.run_results()
+    cache = local / PARSE_CACHE
+    if cache.exists():
+        _parse_cache.setdefault("msgpack", cache.read_bytes())
     return warehouse
 
 
