@@ -39,13 +39,13 @@ $(SNOWFLAKE_STAMP): pyproject.toml constraints-snowflake.txt
 run: $(STAMP)
 	HEALTH_SCORE_HISTORY_DAYS=$${HEALTH_SCORE_HISTORY_DAYS:-400} $(BIN)/customer-health run
 
-## make test: the whole suite (ruff, sqlfluff with the dbt templater, pytest: tests/unit and
-## tests/e2e driving dbt end to end, the four-engine parity test: a local Spark session (needs
-## Java 17), a throwaway PostgreSQL 15 server (Debian's postgresql package, installed when
-## missing) and Snowflake emulated by fakesnow in its own venv).
+## make test: the whole suite (ruff, pytest: tests/unit and tests/e2e driving dbt end to end,
+## sqlfluff with the dbt templater in tests/e2e/test_lint.py (beside the other worker's
+## builds), the four-engine parity test: a local Spark session (needs Java 17), a
+## throwaway PostgreSQL 15 server (Debian's postgresql package, installed when missing) and
+## Snowflake emulated by fakesnow in its own venv).
 test: $(TEST_STAMP) $(SNOWFLAKE_STAMP)
 	$(BIN)/ruff check src tests
-	$(BIN)/customer-health lint
 	$(BIN)/python -m pytest tests/unit tests/e2e -n 2 --dist loadfile
 
 ## make test-fast: the inner loop: ruff, the unit tier (pure Python) and one small end-to-end
