@@ -169,7 +169,8 @@ def test_daily_job_materialises_every_asset_with_checks_passing(orchestrated: di
     names = {c[1] for c in checks}
     # the dbt tests, both Great Expectations suites and source freshness ran as checks
     assert {"gx_raw_suite", "gx_marts_suite", "source_freshness"} <= names
-    assert sum(c[1] == "source_freshness" for c in checks) == 5  # the event tables
+    # the event tables and the CSM sentiment readings
+    assert sum(c[1] == "source_freshness" for c in checks) == 6
     assert len(checks) > 60
     # dbt assets are keyed <schema>/<name> (marts/health_score)
     materialized = {key.split("/")[-1] for key in result["materialized"]}

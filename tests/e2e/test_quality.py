@@ -74,6 +74,7 @@ def test_suite_files_build_gx_expectations() -> None:
         "raw.survey_responses",
         "raw.subscription_events",
         "raw.touchpoints",
+        "raw.csm_sentiment",
     }
 
 
