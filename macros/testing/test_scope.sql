@@ -30,14 +30,15 @@
 
 
 {#- Which rows customer_health_unique_in_run reads: `all`, `rows` or `keys` (see
-    the test). The first-build check runs when the test executes: a count of the
-    rows this run did not write. -#}
+    the test). The first-build check runs only when the test is about to run
+    (dbt build or test: a count of the rows this run did not write); compiling
+    it (dbt compile, docs generate) reads nothing, the model may not exist yet. -#}
 {% macro unique_in_run_scope(model, columns, run_column, written_from) -%}
     {%- if run_column is none or full_check_requested() -%}
         {{- return('all') -}}
     {%- elif run_column in columns -%}
         {{- return('rows') -}}
-    {%- elif not execute -%}
+    {%- elif not execute or flags.WHICH not in ('build', 'test', 'retry') -%}
         {{- return('keys') -}}
     {%- endif -%}
     {%- set older = run_query(

@@ -6,7 +6,7 @@
     full check (macros/testing/test_scope.sql) checks all.
 
     Each scope asks the same question (which keys written by this run occur
-    more than once in the table?) at the least cost (docs/performance.md):
+    more than once in the table?) at the least cost (DECISIONLOG.md, "Doing each job once"):
     - `all`: no run column, a full check, or every row was written by this run
       (a first build: one column scanned to find out): one aggregate;
     - `rows`: the run column is part of the key (a daily history keyed by its
@@ -69,4 +69,3 @@ failures as (
 select * from failures
 
 {% endtest %}
-
