@@ -18,19 +18,31 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 install: $(STAMP)
 
-# The venv is (re)built only when the dependency pins change.
+# The venv is (re)built only when the dependency pins change. Installs go through uv (put
+# into the venv by pip first): a clean clone's test venvs in about 40 s instead of 2 min 40 s
+# with pip (measured on the 2-core machine, docs/testing.md); pip does it when uv cannot
+# (no uv wheel for the platform, PyPI not reachable while pip's configured index is).
+# install VENV,CONSTRAINTS,REQUIREMENTS (requirements in a variable: make splits on commas)
+DEV_REQS := -e ".[dev]"
+TEST_REQS := -e ".[dev,orchestration,spark,postgres]"
+SNOWFLAKE_REQS := -e ".[snowflake]" fakesnow
+define install
+	$(1)/bin/python -m pip install --quiet uv && $(1)/bin/uv pip install --quiet --python $(1)/bin/python --constraint $(2) $(3) \
+	    || PIP_CONSTRAINT=$(2) $(1)/bin/python -m pip install --quiet $(3)
+endef
+
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(call install,$(VENV),$(CURDIR)/constraints.txt,$(DEV_REQS))
 	@touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e ".[dev,orchestration,spark,postgres]"
+	$(call install,$(VENV),$(CURDIR)/constraints.txt,$(TEST_REQS))
 	@touch $(TEST_STAMP)
 
 $(SNOWFLAKE_STAMP): pyproject.toml constraints-snowflake.txt
 	@test -x $(SNOWFLAKE_VENV)/bin/python || $(PYTHON) -m venv $(SNOWFLAKE_VENV)
-	PIP_CONSTRAINT=$(CURDIR)/constraints-snowflake.txt $(SNOWFLAKE_VENV)/bin/python -m pip install --quiet -e ".[snowflake]" fakesnow
+	$(call install,$(SNOWFLAKE_VENV),$(CURDIR)/constraints-snowflake.txt,$(SNOWFLAKE_REQS))
 	@touch $(SNOWFLAKE_STAMP)
 
 ## make run: build the demo warehouse (if needed), dbt build, print the summary. The score

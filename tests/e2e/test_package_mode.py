@@ -92,9 +92,9 @@ def integration_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("scenario", ["full", "optional_off", "custom_bands"])
-def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scenario: str) -> None:
-    root, db = integration_project, tmp_path / f"{scenario}.duckdb"
+def _build_scenario(root: Path, db: Path, scenario: str) -> tuple[int, str, dict, dict]:
+    """Load the raw seeds and `dbt build` the integration project in one scenario: dbt's
+    exit code and output, its run results and manifest (read before the next dbt command)."""
     scenario_vars = {"optional_off": OPTIONAL_OFF, "custom_bands": CUSTOM_BANDS}.get(scenario)
     args = ["--vars", json.dumps(scenario_vars)] if scenario_vars else []
     exclude = ["--exclude", *OPTIONAL_SEEDS] if scenario == "optional_off" else []
@@ -103,9 +103,31 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
     # the package's dbt unit tests too, in the full scenario (they pin the vars they read)
     units = [] if scenario == "full" else ["--exclude-resource-type", "unit_test"]
     result = _dbt(root, "build", *units, *exclude, *args, db=db, check=False)
-    assert result.returncode == 0, result.stdout[-6000:]
-    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-    statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in results}
+    return (result.returncode, result.stdout,
+            json.loads((root / "target" / "run_results.json").read_text()),
+            json.loads((root / "target" / "manifest.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def full_scenario(integration_project: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
+    """The full scenario built once (its test below, and the failing-expectation test on a
+    copy): its warehouse and _build_scenario's results."""
+    db = tmp_path_factory.mktemp("it_full") / "full.duckdb"
+    return db, _build_scenario(integration_project, db, "full")
+
+
+@pytest.mark.parametrize("scenario", ["full", "optional_off", "custom_bands"])
+def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scenario: str,
+                                request: pytest.FixtureRequest) -> None:
+    if scenario == "full":
+        db, built = request.getfixturevalue("full_scenario")
+    else:
+        db = tmp_path / f"{scenario}.duckdb"
+        built = _build_scenario(integration_project, db, scenario)
+    code, stdout, run_results, manifest = built
+    assert code == 0, stdout[-6000:]
+    statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in run_results["results"]}
     assert statuses["assert_hand_worked_health_scores"] == "pass"
     assert statuses["assert_hand_worked_criterion_points"] == "pass"
     if scenario == "full":
@@ -122,7 +144,6 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
         con.close()
     # raw tables named as the user named them
     assert ("main_it_raw.it_helpdesk_tickets",) in sources
-    manifest = json.loads((root / "target" / "manifest.json").read_text())
     reads = {n: node["depends_on"]["nodes"] for n, node in manifest["nodes"].items()
              if n.startswith("model.customer_health.base_")}
     touchpoints = reads["model.customer_health.base_marketing__touchpoints_checked"]
@@ -131,24 +152,28 @@ def test_integration_tests_pass(integration_project: Path, tmp_path: Path, scena
     if scenario == "optional_off":
         # switched off: no source() reaches the table, its criteria are not connected
         assert not [d for d in touchpoints if d.startswith("source.")], touchpoints
-        assert "WARN 2 warn_criterion_sources_not_connected" in result.stdout
+        assert "WARN 2 warn_criterion_sources_not_connected" in stdout
     else:
         assert "source.customer_health.marketing.touchpoints" in touchpoints
 
 
 def test_hand_worked_test_fails_on_a_wrong_expectation(integration_project: Path,
+                                                       full_scenario: tuple[Path, tuple],
                                                        tmp_path: Path) -> None:
-    """The integration assertions can fail: one expected score off by one is reported."""
-    root, db = integration_project, tmp_path / "wrong.duckdb"
+    """The integration assertions can fail: one expected score off by one is reported (on a
+    copy of the full scenario's build: the expectation seed reloaded, the assertion run)."""
+    root = integration_project
+    db = tmp_path / "wrong.duckdb"
+    shutil.copyfile(full_scenario[0], db)
     expected = root / "seeds" / "expected" / "expected_health_score.csv"
     original = expected.read_text()
     try:
         expected.write_text(original.replace("full,A4,69,neutral", "full,A4,70,neutral"))
-        _dbt(root, "seed", db=db)
-        result = _dbt(root, "build", "--exclude-resource-type", "unit_test", db=db, check=False)
+        result = _dbt(root, "build", "--select", "expected_health_score",
+                      "assert_hand_worked_health_scores", db=db, check=False)
     finally:
         expected.write_text(original)
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout[-3000:]
     assert "FAIL 1 assert_hand_worked_health_scores" in result.stdout
 
 
