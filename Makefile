@@ -60,7 +60,7 @@ run: $(STAMP)
 ## Snowflake emulated by fakesnow in its own venv).
 test: $(TEST_STAMP) $(SNOWFLAKE_STAMP)
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest tests/unit tests/e2e -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests/unit tests/e2e -n 2 --dist loadfile --no-loadscope-reorder
 
 ## make test-fast: the inner loop: ruff, the unit tier (pure Python) and one small end-to-end
 ## build (tests/e2e/$(FAST_E2E): the shared small portfolio, its configuration checks and
