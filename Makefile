@@ -19,11 +19,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 install: $(STAMP)
 
 # The venv is (re)built only when the dependency pins change. Installs go through uv (put
-# into the venv by pip first): a clean clone's test venvs in about 40 s instead of 2 min 40 s
-# with pip (measured on the 2-core machine, docs/testing.md); pip does it when uv cannot
-# (no uv wheel for the platform, PyPI not reachable while pip's configured index is). uv
-# compiles the byte code as pip does: without it, where PYTHONDONTWRITEBYTECODE is set (this
-# machine, CI), every Python process compiled dbt again (a small build: 9-10 s against 7.5 s).
+# into the venv by pip first): a clean clone's two test venvs in 60 s instead of 1 min 58 s
+# with pip (measured back to back on the 2-core machine, DECISIONLOG.md "Test cost"); pip
+# does it when uv cannot (no uv wheel for the platform, PyPI not reachable while pip's
+# configured index is). uv compiles the byte code as pip does: without it, where
+# PYTHONDONTWRITEBYTECODE is set (this machine, CI), every Python process compiled dbt
+# again (a small build: 9-10 s against 7.5 s).
 # install VENV,CONSTRAINTS,REQUIREMENTS (requirements in a variable: make splits on commas)
 DEV_REQS := -e ".[dev]"
 TEST_REQS := -e ".[dev,orchestration,spark,postgres]"
