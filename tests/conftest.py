@@ -163,6 +163,13 @@ class Warehouse:
                           unit_tests=unit_tests, dbt_vars=extra_vars)
         return self.dbt(*args, as_of=as_of, check=check)
 
+    def build_reference(self, as_of: dt.date) -> subprocess.CompletedProcess[str]:
+        """A full refresh to compare an incremental build with: models and seeds only (the
+        data tests run in the build it is compared with), the backtest (not compared) left
+        out."""
+        args = build_args(True, exclude=["resource_type:test", "tag:backtest"])
+        return self.dbt(*args, as_of=as_of)
+
     def run_models(
         self, as_of: dt.date, select: str, extra_vars: dict | None = None
     ) -> subprocess.CompletedProcess[str]:

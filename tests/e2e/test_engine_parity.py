@@ -101,8 +101,9 @@ FLOAT_TOLERANCE = 1e-9
 DECIMAL_TOLERANCE = 1e-5
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude-resource-type",
          "saved_query", "--exclude-resource-type", "exposure"]
-SPARK_BUILD = ["build", "--exclude-resource-type", "unit_test", "--resource-type", "model",
-               "--resource-type", "seed"]
+# models and seeds only: Spark, DuckDB's reference build and the vendors' demo
+MODELS_AND_SEEDS = ["build", "--exclude-resource-type", "unit_test", "--resource-type", "model",
+                    "--resource-type", "seed"]
 SNOWFLAKE_PYTHON = PROJECT_ROOT / ".venv-snowflake" / "bin" / "python"
 ENGINES = ("spark", "postgres", "snowflake")
 
@@ -466,7 +467,7 @@ class Engines:
         # row by row; its data tests run on DuckDB in test_source_adapters), to keep make test
         # within its time
         vendor = {"file": vendor_db.name, "schemas": ["raw", *VENDORS],
-                  "build": [*SPARK_BUILD, "--vars", json.dumps(layout_vars("fivetran"))]}
+                  "build": [*MODELS_AND_SEEDS, "--vars", json.dumps(layout_vars("fivetran"))]}
 
         def plan(engine: str, build: list[str]) -> str:
             return json.dumps({
@@ -477,7 +478,7 @@ class Engines:
 
         # DuckDB: its own target and log folders (dbt's defaults in the copy)
         self._start("duckdb", [sys.executable, "-c", DUCKDB_DRIVER, str(wh.root), str(self.out),
-                               *days, plan("duckdb", SPARK_BUILD)], base_env)
+                               *days, plan("duckdb", MODELS_AND_SEEDS)], base_env)
         for engine in sorted(set(ENGINES) - self.selected):
             self.skipped[engine] = "left out by HEALTH_PARITY_ENGINES"
         try:
@@ -486,7 +487,7 @@ class Engines:
             self.skipped["spark"] = "the spark extra is not installed (make test installs it)"
         if "spark" in self.selected and "spark" not in self.skipped:
             self._start("spark", [sys.executable, "-c", SPARK_DRIVER, str(wh.root), str(self.out),
-                                  *days, plan("spark", SPARK_BUILD)],
+                                  *days, plan("spark", MODELS_AND_SEEDS)],
                         dict(base_env, HEALTH_SPARK_DIR=str(wh.root / "spark"),
                              DBT_TARGET_PATH=str(wh.root / "target_spark"),
                              DBT_LOG_PATH=str(wh.root / "logs_spark")))

@@ -45,10 +45,7 @@ def _sorted(warehouse: Warehouse, sql: str) -> list[tuple]:
 
 def _assert_same_as_full_refresh(incremental: Warehouse, tmp_path: Path, as_of: dt.date) -> None:
     full = incremental.clone(tmp_path / f"full_{as_of.isoformat()}")
-    # the reference: models and seeds only (the data tests run in the incremental
-    # build it is compared with), the backtest (not compared) left out
-    full.with_backtest = False
-    full.build(as_of, full_refresh=True, exclude="resource_type:test")
+    full.build_reference(as_of)
     for model, key in CHECKED.items():
         checked = (
             f"select {key}, account_id, rejection_reason, raw_record is not null "
@@ -416,10 +413,7 @@ def test_month_redelivery_equals_full_refresh(small_copy: Warehouse, tmp_path: P
     )
 
     full = wh.clone(tmp_path / "full")
-    # the reference: models and seeds only (the data tests run in the incremental
-    # build it is compared with), the backtest (not compared) left out
-    full.with_backtest = False
-    full.build(D, full_refresh=True, exclude="resource_type:test")
+    full.build_reference(D)
     for model in STAGING:
         rows = f"select * from staging.{model}"
         assert _sorted(wh, rows) == _sorted(full, rows), model

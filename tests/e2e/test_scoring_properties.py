@@ -122,10 +122,7 @@ def test_incremental_run_equals_full_refresh(small_copy: Warehouse, tmp_path) ->
     )
     full = small_copy.clone(tmp_path / "full")
     small_copy.build(next_day)
-    # the reference: models and seeds only (the data tests run in the incremental
-    # build it is compared with), the backtest (not compared) left out
-    full.with_backtest = False
-    full.build(next_day, full_refresh=True, exclude="resource_type:test")
+    full.build_reference(next_day)
     # the full refresh backfills score_history_days days; compare over that window
     window_start = full.scalar("select min(score_date) from marts.health_score_daily")
     assert window_start == next_day - dt.timedelta(days=30)  # default score_history_days 31
