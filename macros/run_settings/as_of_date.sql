@@ -5,6 +5,14 @@
 -#}
 {% macro as_of_date_str() -%}
     {%- set value = var('as_of_date', none) -%}
+    {%- if (value is none or value | string | trim == '') and not execute -%}
+        {#- While dbt parses, the environment and the clock are not read: dbt re-parses every
+            file whose macros read an environment variable that changed since the last parse,
+            and HEALTH_AS_OF_DATE changes every day (27 files, 2 s a run). Nothing at parse
+            time depends on the date; nodes read it when they are compiled to run, and
+            on-run-start checks it first (customer_health_check_as_of_date). -#}
+        {{- return('1970-01-01') -}}
+    {%- endif -%}
     {%- if value is none or value | string | trim == '' -%}
         {%- set value = env_var('HEALTH_AS_OF_DATE', '') -%}
     {%- endif -%}
@@ -17,6 +25,13 @@
     {%- endif -%}
     {%- do modules.datetime.datetime.strptime(value, '%Y-%m-%d') -%}
     {{- value -}}
+{%- endmacro %}
+
+{#- on-run-start: a scoring date that is not YYYY-MM-DD fails the run before any node, one
+    line (the nodes read it only when they are compiled to run). Returns no SQL. -#}
+{% macro customer_health_check_as_of_date() -%}
+    {%- if execute -%}{%- do as_of_date_str() -%}{%- endif -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {% macro as_of_date() -%}

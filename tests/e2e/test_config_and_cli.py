@@ -70,6 +70,23 @@ def test_bad_configuration_fails_with_named_problems(small_copy: Warehouse) -> N
         assert message in output, message
 
 
+def test_scoring_date_is_read_when_nodes_run(small_copy: Warehouse) -> None:
+    """A new scoring date re-parses no file: HEALTH_AS_OF_DATE is read when the nodes run,
+    not while dbt parses (dbt re-parses every file whose macros read an environment variable
+    that changed: 27 files, 2 s, each day). A malformed one then fails the run in
+    on-run-start, before any node, in one line."""
+    for as_of in (SMALL_AS_OF, SMALL_AS_OF + dt.timedelta(days=1)):
+        small_copy.dbt("parse", as_of=as_of)
+    perf = json.loads((small_copy.root / "target" / "perf_info.json").read_text())
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0, perf
+    result = small_copy.dbt("build", "--select", "int_score_dates_listed", check=False,
+                            env={"HEALTH_AS_OF_DATE": "2026-13-01"})
+    assert result.returncode != 0
+    assert "Compilation Error in operation customer_health-on-run-start" in result.stdout
+    assert "time data '2026-13-01' does not match format" in result.stdout
+    assert " OK created " not in result.stdout and "Traceback" not in result.stdout
+
+
 def test_cli_never_overwrites_loader_raw_tables(tmp_path: Path) -> None:
     db = tmp_path / "loader.duckdb"
     con = duckdb.connect(str(db))

@@ -167,8 +167,8 @@ def dbt_env(
 
     as_of sets the scoring date through `HEALTH_AS_OF_DATE`
     (macros/run_settings/as_of_date.sql) rather than `--vars`: dbt re-parses the whole
-    project whenever `--vars` change, while a changed environment variable re-parses only
-    the files that use it, so a daily run keeps most of its parse cache.
+    project whenever `--vars` change, while the macro reads the environment variable only
+    when nodes run (not while dbt parses), so a daily run keeps all of its parse cache.
     """
     env = dict(os.environ)
     # the explicit score-date range is set per chunk by customer-health backfill only
