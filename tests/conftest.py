@@ -19,11 +19,15 @@ the warehouse: small_built runs them once per session); the scoring date goes in
 HEALTH_AS_OF_DATE rather than --vars and every copy points dbt at the same
 relative paths, so a copy starts from the session's parse cache
 (target/partial_parse.msgpack) and dbt re-parses only the files that differ.
+The parse caches are shared by every worker, one per --vars value (dbt parses the whole
+project again when the vars change): the first copy to parse with a value stores its cache
+(_ParseStore), and every later copy with that value starts from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -47,9 +51,41 @@ PROJECT_ITEMS = ["dbt_project.yml", "models", "seeds", "macros", "tests", "analy
 PARSE_CACHE = Path("target") / "partial_parse.msgpack"
 # written into the shared small_built folder once its build is complete
 BUILT_MARK = "small_built.done"
-# The first parse cache a copy wrote without --vars (dbt checks it against each copy's
-# files, vars and environment and re-parses what differs, so any copy may reuse it).
-_parse_cache: dict[str, bytes] = {}
+
+
+class _ParseStore:
+    """dbt's parse caches of the session, one per --vars value, in a folder every pytest-xdist
+    worker shares (set by the session fixture parse_store).
+
+    dbt parses the whole project again (about 10 s of CPU) when the vars differ from its
+    cache's, and re-parses only the files that differ otherwise: it checks a cache against
+    the project's files, vars, profile and environment, so any copy may start from any
+    other's. The first copy to parse with a vars value stores its cache; the later ones start
+    from it.
+    """
+
+    folder: Path | None = None
+
+    @staticmethod
+    def key(args: tuple[str, ...] | list[str]) -> str:
+        """The cache's name for a dbt command line: its --vars value (none: '')."""
+        args = list(args)
+        value = args[args.index("--vars") + 1] if "--vars" in args else ""
+        return hashlib.sha1(value.encode()).hexdigest()[:16]
+
+    @classmethod
+    def path(cls, key: str) -> Path | None:
+        return cls.folder / f"{key}.msgpack" if cls.folder else None
+
+    @classmethod
+    def save(cls, key: str, cache: Path) -> None:
+        """Store a copy's cache under key, unless one is stored (written whole or not at all)."""
+        stored = cls.path(key)
+        if stored is None or stored.exists() or not cache.exists():
+            return
+        partial = stored.with_name(f"{stored.name}.{os.getpid()}.tmp")
+        shutil.copyfile(cache, partial)
+        os.replace(partial, stored)
 
 # dbt's file log (logs/dbt.log) at warn, not debug, in every dbt the suite starts (fixtures,
 # the CLI in subprocesses, the engines of the parity test inherit it): no test reads the
@@ -75,6 +111,7 @@ class Warehouse:
         self.root = root
         self.db = root / "warehouse.duckdb"
         self.build_results: dict | None = None  # run_results.json of a fixture's build
+        self.parse_key: str | None = None  # the _ParseStore key of target/'s parse cache
         # builds leave the backtest (tag:backtest, 14 nodes) out unless the warehouse needs
         # it: small_built and its copies (the tests that read the backtest marts use them)
         self.with_backtest = False
@@ -115,18 +152,22 @@ class Warehouse:
 
     # -- dbt --------------------------------------------------------------
     def dbt(
-        self, *args: str, as_of: dt.date | None = None, check: bool = True
+        self, *args: str, as_of: dt.date | None = None, check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run dbt in this copy; output is captured (shown when check fails).
+        """Run dbt in this copy; output is captured (shown when check fails); env: variables
+        set over the copy's.
 
         Paths are relative to the copy (dbt runs in it), so every copy gives dbt the same
         environment and can start from the session's parse cache.
         """
-        env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs")
-        cache = self.use_parse_cache()
+        env = dict(HEALTH_DUCKDB_PATH=self.db.name, DBT_TARGET_PATH="target", DBT_LOG_PATH="logs",
+                   **(env or {}))
+        key = _ParseStore.key(args)
+        cache = self.use_parse_cache(key)
         result = Dbt(self.root, self.db, as_of, env=env).run(args, capture=True, check=False)
-        if result.returncode == 0 and "--vars" not in args and cache.exists():
-            _parse_cache.setdefault("msgpack", cache.read_bytes())
+        if result.returncode == 0:
+            _ParseStore.save(key, cache)
         if check and result.returncode != 0:
             raise AssertionError(
                 f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
@@ -134,15 +175,19 @@ class Warehouse:
             )
         return result
 
-    def use_parse_cache(self) -> Path:
-        """Give this copy the session's parse cache (if any, and it has none); return its path.
+    def use_parse_cache(self, key: str = _ParseStore.key([])) -> Path:
+        """Give this copy the session's parse cache for a --vars value (_ParseStore.key; none
+        by default), unless its own is for that value; return the cache's path.
 
-        For dbt started another way than dbt() (the CLI in a subprocess, Dbt.run).
+        dbt() calls it; call it before dbt started another way (the CLI in a subprocess).
         """
         cache = self.root / PARSE_CACHE
-        if "msgpack" in _parse_cache and not cache.exists():
+        stored = _ParseStore.path(key)
+        own = cache.exists() and self.parse_key in (None, key)
+        if not own and stored is not None and stored.exists():
             cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(_parse_cache["msgpack"])
+            shutil.copyfile(stored, cache)
+        self.parse_key = key
         return cache
 
     def build(
@@ -227,6 +272,18 @@ def _build_small(root: Path) -> Warehouse:
     return warehouse
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parse_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the session's dbt parse caches (_ParseStore), shared by the workers."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "parse_caches"
+    folder.mkdir(exist_ok=True)
+    _ParseStore.folder = folder
+    return folder
+
+
 @pytest.fixture(scope="session")
 def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The small demo portfolio, generated and fully built once per session (read-only).
@@ -251,9 +308,6 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     warehouse = Warehouse(local)
     warehouse.with_backtest = True
     warehouse.build_results = warehouse.run_results()
-    cache = local / PARSE_CACHE
-    if cache.exists():
-        _parse_cache.setdefault("msgpack", cache.read_bytes())
     return warehouse
 
 

@@ -35,7 +35,7 @@ from customer_health.pipeline import lock as runlock
 from customer_health.pipeline import preflight, publish, seeds, settings
 from test_publish import assert_consistent_reads, start_readers, stop_readers
 
-from conftest import PARSE_CACHE, PROJECT_ROOT, Warehouse, _parse_cache, copy_project
+from conftest import PROJECT_ROOT, Warehouse, copy_project
 
 # 01:30 UTC on 2 July: 22:30 on 1 July in Sao Paulo (UTC-3), 10:30 on 2 July in Tokyo.
 TEST_NOW = "2026-07-02T01:30:00+00:00"
@@ -82,19 +82,11 @@ def cli_command(*args: str) -> list[str]:
 
 def run_cli(warehouse: Warehouse, *args: str, **env_args) -> subprocess.CompletedProcess[str]:
     """Run `customer-health run` to completion; output captured."""
-    seed_parse_cache(warehouse)
+    warehouse.use_parse_cache()
     return subprocess.run(
         cli_command(*args), cwd=warehouse.root, env=cli_env(warehouse, **env_args),
         text=True, capture_output=True, timeout=600,
     )
-
-
-def seed_parse_cache(warehouse: Warehouse) -> None:
-    """Start the copy from the session's dbt parse cache (conftest)."""
-    cache = warehouse.root / PARSE_CACHE
-    if "msgpack" in _parse_cache and not cache.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(_parse_cache["msgpack"])
 
 
 def refresh_copy(small_built: Warehouse, destination: Path) -> Warehouse:
@@ -360,7 +352,7 @@ def refreshed(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) 
     """Refresh copy A at the default date while readers read its publication; start a second
     run on it while the first holds the lock."""
     warehouse = refresh_copy(small_built, tmp_path_factory.mktemp("refresh") / "a")
-    seed_parse_cache(warehouse)
+    warehouse.use_parse_cache()
     readers = start_readers(warehouse.root / "published")
     first = subprocess.Popen(
         cli_command(), cwd=warehouse.root, env=cli_env(warehouse), text=True,
@@ -454,7 +446,7 @@ def crashed(small_built: Warehouse, tmp_path_factory: pytest.TempPathFactory) ->
     an ordinary run, on a host in Sao Paulo (one refresh fewer in the suite: it is also
     the time-zone test's run)."""
     warehouse = refresh_copy(small_built, tmp_path_factory.mktemp("crash") / "b")
-    seed_parse_cache(warehouse)
+    warehouse.use_parse_cache()
     # the record small_built's build would have left (its manifest, this warehouse): the
     # killed run starts from a recorded success and skips the unchanged seeds
     target = warehouse.root / "target"
