@@ -26,13 +26,15 @@ project again when the vars change): the first copy to parse with a value stores
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -165,7 +167,11 @@ class Warehouse:
                    **(env or {}))
         key = _ParseStore.key(args)
         cache = self.use_parse_cache(key)
-        result = Dbt(self.root, self.db, as_of, env=env).run(args, capture=True, check=False)
+        invocation = Dbt(self.root, self.db, as_of, env=env)
+        if DBT_IN_PROCESS:
+            result = _run_in_process(invocation, args)
+        else:
+            result = invocation.run(args, capture=True, check=False)
         if result.returncode == 0:
             _ParseStore.save(key, cache)
         if check and result.returncode != 0:
@@ -237,6 +243,52 @@ class Warehouse:
     def run_results(self) -> dict:
         """target/run_results.json of the last dbt command in this copy."""
         return json.loads((self.root / "target" / "run_results.json").read_text())
+
+
+# The fixtures' dbt commands (Warehouse.dbt) run in the test's own process (dbtRunner), not in
+# a new one: a new Python process importing dbt is about 2 of the 15-20 s of CPU a small build
+# costs, and the suite runs about 60 of them (measured: three builds of the small portfolio,
+# 54.5 s of CPU in subprocesses, 43.7 s in one process). HEALTH_TEST_DBT=subprocess runs them
+# as `customer-health run` does, in a subprocess each. The CLI's own tests start the CLI.
+DBT_IN_PROCESS = os.environ.get("HEALTH_TEST_DBT", "in_process") != "subprocess"
+
+
+def _run_in_process(invocation: Dbt, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """One dbt command through dbtRunner in this process, as the subprocess would run it: in
+    the project folder, in exactly the environment the subprocess would get (restored after),
+    its exit code (0, 1: a node failed, 2: dbt stopped on an error) and its output (the
+    messages dbt prints: every event above debug) in a CompletedProcess.
+
+    dbt-duckdb keeps its DuckDB database open in the process after the command; it is closed
+    here, or the test could not open the file (DuckDB refuses a second configuration of an
+    open file in one process) and the next command would see the last one's connection.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    lines: list[str] = []
+
+    def keep(event) -> None:
+        if event.info.level != "debug":
+            lines.append(event.info.msg)
+
+    saved, cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(invocation.environment())
+    os.chdir(invocation.root)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            outcome = dbtRunner(callbacks=[keep]).invoke(invocation.arguments(args))
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
+    code = 0 if outcome.success else 1 if outcome.exception is None else 2
+    return subprocess.CompletedProcess(["dbt", *args], code, "\n".join(lines) + "\n", "")
 
 
 def _not_copied(folder: str, names: list[str]) -> set[str]:
