@@ -169,7 +169,8 @@ class Warehouse:
         cache = self.use_parse_cache(key)
         invocation = Dbt(self.root, self.db, as_of, env=env)
         if DBT_IN_PROCESS:
-            result = _run_in_process(invocation, args)
+            result = run_dbt_in_process(self.root, invocation.arguments(args),
+                                        invocation.environment())
         else:
             result = invocation.run(args, capture=True, check=False)
         if result.returncode == 0:
@@ -253,11 +254,12 @@ class Warehouse:
 DBT_IN_PROCESS = os.environ.get("HEALTH_TEST_DBT", "in_process") != "subprocess"
 
 
-def _run_in_process(invocation: Dbt, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    """One dbt command through dbtRunner in this process, as the subprocess would run it: in
-    the project folder, in exactly the environment the subprocess would get (restored after),
-    its exit code (0, 1: a node failed, 2: dbt stopped on an error) and its output (the
-    messages dbt prints: every event above debug) in a CompletedProcess.
+def run_dbt_in_process(root: Path, args: Sequence[str],
+                       env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`dbt *args` through dbtRunner in this process, as a subprocess in root with environment
+    env would run it: in that folder and exactly that environment (both restored after), its
+    exit code (0; 1: a node failed; 2: dbt stopped on an error) and its output (the messages
+    dbt prints: every event above debug) in a CompletedProcess.
 
     dbt-duckdb keeps its DuckDB database open in the process after the command; it is closed
     here, or the test could not open the file (DuckDB refuses a second configuration of an
@@ -274,11 +276,11 @@ def _run_in_process(invocation: Dbt, args: Sequence[str]) -> subprocess.Complete
 
     saved, cwd = dict(os.environ), Path.cwd()
     os.environ.clear()
-    os.environ.update(invocation.environment())
-    os.chdir(invocation.root)
+    os.environ.update(env)
+    os.chdir(root)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            outcome = dbtRunner(callbacks=[keep]).invoke(invocation.arguments(args))
+            outcome = dbtRunner(callbacks=[keep]).invoke(list(args))
     finally:
         os.chdir(cwd)
         os.environ.clear()

@@ -28,7 +28,7 @@ import pytest
 
 from customer_health.generator import GeneratorConfig
 
-from conftest import PROJECT_ROOT, Warehouse, copy_project
+from conftest import DBT_IN_PROCESS, PROJECT_ROOT, Warehouse, copy_project, run_dbt_in_process
 
 AS_OF = dt.date(2026, 6, 30)
 CONFIG = GeneratorConfig(n_accounts=40, history_days=400, end_date=AS_OF, seed=11)
@@ -68,7 +68,10 @@ def _dbt(root: Path, *args: str, db: Path, check: bool = True) -> subprocess.Com
     """dbt in a host-shaped project (its own profiles/ folder), output captured."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(root / "profiles"), "CH_IT_DUCKDB_PATH": str(db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "HEALTH_AS_OF_DATE": ""}
-    result = subprocess.run([DBT, *args], cwd=root, env=env, capture_output=True, text=True)
+    if DBT_IN_PROCESS:
+        result = run_dbt_in_process(root, args, env)
+    else:
+        result = subprocess.run([DBT, *args], cwd=root, env=env, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}")
     return result
