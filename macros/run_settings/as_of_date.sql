@@ -5,15 +5,13 @@
 -#}
 {% macro as_of_date_str() -%}
     {%- set value = var('as_of_date', none) -%}
-    {%- if (value is none or value | string | trim == '') and not execute -%}
+    {%- if value is none or value | string | trim == '' -%}
         {#- While dbt parses, the environment and the clock are not read: dbt re-parses every
             file whose macros read an environment variable that changed since the last parse,
             and HEALTH_AS_OF_DATE changes every day (27 files, 2 s a run). Nothing at parse
             time depends on the date; nodes read it when they are compiled to run, and
             on-run-start checks it first (customer_health_check_as_of_date). -#}
-        {{- return('1970-01-01') -}}
-    {%- endif -%}
-    {%- if value is none or value | string | trim == '' -%}
+        {%- if not execute -%}{{- return('1970-01-01') -}}{%- endif -%}
         {%- set value = env_var('HEALTH_AS_OF_DATE', '') -%}
     {%- endif -%}
     {%- if value is none or value | string | trim == '' -%}

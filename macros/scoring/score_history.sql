@@ -27,12 +27,10 @@
 -#}
 {% macro score_history_start() -%}
     {%- set value = var('score_history_start', none) -%}
-    {%- if (value is none or value | string | trim == '') and not execute -%}
+    {%- if value is none or value | string | trim == '' -%}
         {#- the environment is read when the model runs, not while dbt parses (see
             as_of_date_str): unset at parse time, the common case -#}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- if value is none or value | string | trim == '' -%}
+        {%- if not execute -%}{{ return(none) }}{%- endif -%}
         {%- set value = env_var('HEALTH_SCORE_HISTORY_START', '') -%}
     {%- endif -%}
     {%- if value is none or value | string | trim == '' -%}
