@@ -43,6 +43,7 @@ from filelock import FileLock
 
 from customer_health.generator import GeneratorConfig, write_warehouse
 from customer_health.pipeline.dbt import Dbt, build_args
+from customer_health.pipeline.settings import dbt_executable
 from customer_health.quality import validation as quality
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -171,8 +172,6 @@ class Warehouse:
         if DBT_IN_PROCESS:
             result = run_dbt_in_process(self.root, invocation.arguments(args),
                                         invocation.environment())
-            if result.returncode == 2:
-                result = _checked_in_subprocess(invocation, args, result)
         else:
             result = invocation.run(args, capture=True, check=False)
         if result.returncode == 0:
@@ -261,7 +260,8 @@ def run_dbt_in_process(root: Path, args: Sequence[str],
     """`dbt *args` through dbtRunner in this process, as a subprocess in root with environment
     env would run it: in that folder and exactly that environment (both restored after), its
     exit code (0; 1: a node failed; 2: dbt stopped on an error) and its output (the messages
-    dbt prints: every event above debug) in a CompletedProcess.
+    dbt prints: every event above debug) in a CompletedProcess; a command that stopped on
+    an error (exit 2) is run again as a subprocess, whose result is returned.
 
     dbt-duckdb keeps its DuckDB database open in the process after the command; it is closed
     here, or the test could not open the file (DuckDB refuses a second configuration of an
@@ -292,21 +292,18 @@ def run_dbt_in_process(root: Path, args: Sequence[str],
                 DuckDBConnectionManager._ENV.close()
                 DuckDBConnectionManager._ENV = None
     code = 0 if outcome.success else 1 if outcome.exception is None else 2
-    return subprocess.CompletedProcess(["dbt", *args], code, "\n".join(lines) + "\n", "")
-
-
-def _checked_in_subprocess(invocation: Dbt, args: Sequence[str],
-                           in_process: subprocess.CompletedProcess[str],
-                           ) -> subprocess.CompletedProcess[str]:
-    """A command that stopped on an error in this process, run again as its own process: the
-    subprocess's result is the one returned (the errors tests provoke stop it the same way),
-    the in-process output at the head of its stderr, each line marked (so that a test reading
-    the output finds each message once). One full-suite run on a clean clone saw a fixture
-    command's in-process run end without its result and could not reproduce it; this keeps
-    such a run from deciding a test."""
-    again = invocation.run(args, capture=True, check=False)
-    marked = "".join(f"in-process| {line}\n" for line in in_process.stdout[-4000:].splitlines())
-    again.stderr = f"{marked}(exit {in_process.returncode} in this process)\n{again.stderr}"
+    output = "\n".join(lines) + "\n"
+    if code != 2:
+        return subprocess.CompletedProcess(["dbt", *args], code, output, "")
+    # Stopped on an error: run again as its own process, whose result is returned (the errors
+    # tests provoke stop it the same way), the in-process output at the head of its stderr,
+    # each line marked (so that a test reading the output finds each message once). One
+    # full-suite run on a clean clone saw a fixture command's in-process run end without its
+    # result and could not reproduce it; this keeps such a run from deciding a test.
+    again = subprocess.run([dbt_executable(), *args], cwd=root, env=env, capture_output=True,
+                           text=True)
+    marked = "".join(f"in-process| {line}\n" for line in output[-4000:].splitlines())
+    again.stderr = f"{marked}(exit 2 in this process)\n{again.stderr}"
     return again
 
 
